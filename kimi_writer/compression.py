@@ -1,0 +1,95 @@
+"""Compressing history: older turns become a model-written summary; recent turns stay whole."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from collections.abc import Callable
+
+from .client import AssistantTurn
+from .project import atomic_write_text
+from .prompts import render
+
+EXCERPT_CHARS = 1500
+SUMMARY_PREFIX = "[Context summary]"
+
+
+def split_point(messages: list[dict], keep_turns: int) -> int | None:
+    """Index where the kept recent turns begin, always at an assistant message (so a tool call
+    is never separated from its results); None when there is nothing old enough to compress."""
+    head = _head_length(messages)
+    starts = [i for i, m in enumerate(messages) if i >= head and m.get("role") == "assistant"]
+    if len(starts) <= keep_turns:
+        return None
+    split = starts[-keep_turns] if keep_turns else len(messages)
+    return split if split > head else None
+
+
+def _head_length(messages: list[dict]) -> int:
+    """The system prompt and the author's first request are never compressed."""
+    for index, message in enumerate(messages):
+        if message.get("role") == "user":
+            return index + 1
+    return len(messages)
+
+
+def _excerpt(text: str) -> str:
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    half = EXCERPT_CHARS // 2
+    return f"{text[:half]}\n[… {len(text) - EXCERPT_CHARS:,} characters left out …]\n{text[-half:]}"
+
+
+def transcript(messages: list[dict]) -> str:
+    """A readable transcript for the summarizer: no reasoning, long texts cut in the middle."""
+    lines = []
+    for message in messages:
+        role = message.get("role")
+        if message.get("content"):
+            lines.append(f"### {role}\n{_excerpt(str(message['content']))}")
+        for call in message.get("tool_calls") or []:
+            function = call["function"]
+            lines.append(f"### {role} calls {function['name']}\n{_excerpt(_pretty_arguments(function['arguments']))}")
+    return "\n\n".join(lines)
+
+
+def _pretty_arguments(arguments: str) -> str:
+    try:
+        parsed = json.loads(arguments)
+    except json.JSONDecodeError:
+        return arguments
+    if not isinstance(parsed, dict):
+        return arguments
+    return "\n".join(f"{key}: {value}" for key, value in parsed.items())
+
+
+def summarize(complete: Callable[[list[dict]], AssistantTurn], messages: list[dict]) -> str:
+    """Ask the model (through `complete`) for a summary of `messages`; raises on a model error."""
+    previous = any(str(m.get("content", "")).startswith(SUMMARY_PREFIX) for m in messages)
+    request = [
+        {"role": "system", "content": render("compress_system.md.j2")},
+        {"role": "user", "content": render("compress_request.md.j2", transcript=transcript(messages),
+                                           previous_summary=previous)},
+    ]
+    turn = complete(request)
+    summary = turn.content.strip()
+    if not summary:
+        raise ValueError("the model returned an empty summary")
+    return summary
+
+
+def compressed_history(messages: list[dict], split: int, summary: str) -> list[dict]:
+    head = messages[: _head_length(messages)]
+    note = {"role": "user", "content": render("summary_message.md.j2", summary=summary)}
+    return head + [note] + messages[split:]
+
+
+def write_summary_file(project_root: Path, summary: str, now: datetime | None = None) -> Path:
+    """`.context_summary_YYYYmmdd_HHMMSS.md` in the original script's format."""
+    now = now or datetime.now()
+    path = project_root / f".context_summary_{now:%Y%m%d_%H%M%S}.md"
+    text = f"# Context Summary\n\n**Generated:** {now:%Y-%m-%d %H:%M:%S}\n\n---\n\n{summary}\n"
+    atomic_write_text(path, text)
+    return path

@@ -1,0 +1,172 @@
+"""What the user watches: a rich live view on a terminal, plain lines everywhere else."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+WORDS_PER_CHAR = 1 / 6  # rough words in a stream of English prose, for the progress line
+
+
+@dataclass
+class RunSummary:
+    outcome: str
+    project: str | None
+    files: list[tuple[str, int]]  # files written this run, with their words now
+    iterations: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float | None
+
+
+@dataclass
+class _TurnView:
+    reasoning: str = ""
+    content: str = ""
+    tool_calls: dict[int, tuple[str, int]] = field(default_factory=dict)  # slot -> (name, chars)
+
+
+def _meter(used: int, limit: int) -> str:
+    return f"context {used:,}/{limit:,} tokens ({used / limit:.0%})"
+
+
+def _tool_line(name: str, chars: int) -> str:
+    return f"tool call: {name or '…'} ({chars:,} chars, ~{int(chars * WORDS_PER_CHAR):,} words)"
+
+
+class PlainDisplay:
+    """Plain lines with no control codes, for pipes, files and CI."""
+
+    def __init__(self, stream=None):
+        self.out = stream or sys.stdout
+        self.turn = _TurnView()
+        self._open_section: str | None = None
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def _section(self, name: str) -> None:
+        if self._open_section != name:
+            self._write(("\n" if self._open_section else "") + f"[{name}] ")
+            self._open_section = name
+
+    def iteration(self, number: int, limit: int, used: int, token_limit: int) -> None:
+        self.turn = _TurnView()
+        self._write(f"Iteration {number}/{limit} · {_meter(used, token_limit)}\n")
+
+    def on_reasoning(self, text: str) -> None:
+        self._section("thinking")
+        self._write(text)
+
+    def on_content(self, text: str) -> None:
+        self._section("response")
+        self._write(text)
+
+    def on_tool_call(self, index: int, name: str, chars: int) -> None:
+        self.turn.tool_calls[index] = (name, chars)
+
+    def end_turn(self) -> None:
+        if self._open_section:
+            self._write("\n")
+            self._open_section = None
+        for name, chars in self.turn.tool_calls.values():
+            self._write(_tool_line(name, chars) + "\n")
+
+    def tool_result(self, summary: str, ok: bool) -> None:
+        self._write(("  -> " if ok else "  !! ") + summary + "\n")
+
+    def notice(self, text: str) -> None:
+        self.end_turn()
+        self._write(text + "\n")
+
+    def summary(self, run: RunSummary) -> None:
+        self._write("\n" + "\n".join(_summary_lines(run)) + "\n")
+
+
+def _summary_lines(run: RunSummary) -> list[str]:
+    lines = [run.outcome]
+    if run.project:
+        lines.append(f"Project: {run.project}")
+    for name, words in run.files:
+        lines.append(f"  {name}: {words:,} words")
+    cost = f", estimated cost ${run.cost:.4f}" if run.cost is not None else ""
+    lines.append(
+        f"Iterations: {run.iterations} · tokens in {run.prompt_tokens:,}, out {run.completion_tokens:,}{cost}"
+    )
+    return lines
+
+
+class LiveDisplay(PlainDisplay):
+    """A rich live region per model turn: iteration, meter, dimmed reasoning, text, tool progress."""
+
+    REASONING_TAIL = 600
+    CONTENT_TAIL = 1200
+
+    def __init__(self, console: Console):
+        super().__init__(console.file)
+        self.console = console
+        self.header = ""
+        self.live: Live | None = None
+
+    def iteration(self, number: int, limit: int, used: int, token_limit: int) -> None:
+        self.turn = _TurnView()
+        self.header = f"Iteration {number}/{limit} · {_meter(used, token_limit)}"
+        self.console.rule(f"[bold]Iteration {number}/{limit}", style="blue")
+        self.live = Live(console=self.console, get_renderable=self._render, refresh_per_second=8, transient=True)
+        self.live.start()
+
+    def _render(self) -> Group:
+        parts = [Text(self.header, style="bold cyan")]
+        if self.turn.reasoning:
+            parts.append(Text(self.turn.reasoning[-self.REASONING_TAIL:], style="dim italic"))
+        if self.turn.content:
+            parts.append(Text(self.turn.content[-self.CONTENT_TAIL:]))
+        parts += [Text(_tool_line(n, c), style="yellow") for n, c in self.turn.tool_calls.values()]
+        return Group(*parts)
+
+    def on_reasoning(self, text: str) -> None:
+        self.turn.reasoning += text
+
+    def on_content(self, text: str) -> None:
+        self.turn.content += text
+
+    def end_turn(self) -> None:
+        if self.live is None:
+            return
+        self.live.stop()
+        self.live = None
+        self.console.print(Text(self.header, style="cyan"))
+        if self.turn.reasoning:
+            self.console.print(Text(f"thought for {len(self.turn.reasoning):,} chars", style="dim italic"))
+        if self.turn.content:
+            self.console.print(Text(self.turn.content))
+        for name, chars in self.turn.tool_calls.values():
+            self.console.print(Text(_tool_line(name, chars), style="yellow"))
+
+    def tool_result(self, summary: str, ok: bool) -> None:
+        self.console.print(Text(("  ✓ " if ok else "  ✗ ") + summary, style="green" if ok else "red"))
+
+    def notice(self, text: str) -> None:
+        self.end_turn()
+        self.console.print(Text(text, style="bold"))
+
+    def summary(self, run: RunSummary) -> None:
+        table = Table(title=run.outcome, show_footer=False)
+        table.add_column("file")
+        table.add_column("words", justify="right")
+        for name, words in run.files:
+            table.add_row(name, f"{words:,}")
+        self.console.print(table)
+        self.console.print("\n".join(_summary_lines(run)[1:]).replace("  ", "", 0))
+
+
+def make_display() -> PlainDisplay:
+    """A live display on a terminal, plain lines otherwise."""
+    console = Console()
+    return LiveDisplay(console) if console.is_terminal else PlainDisplay()

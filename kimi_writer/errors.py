@@ -1,0 +1,44 @@
+"""Exit codes and the exceptions that steer the agent loop."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented exit codes of `kimi-writer` (see the README)."""
+
+    FINISHED = 0  # the model finished the book (answered without a tool call)
+    ERROR = 1  # an unexpected internal error
+    USAGE = 2  # a user mistake: missing key, bad flag, bad path
+    ITERATION_LIMIT = 3  # --max-iterations reached before the model finished
+    MODEL_ERROR = 4  # the server or the model failed in a way retrying cannot fix
+    INTERRUPTED = 130  # Ctrl+C
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one plain sentence (exit 2)."""
+
+
+class AgentStop(Exception):
+    """Base for the exceptions that end an agent run."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class Finished(AgentStop):
+    """The model answered without a tool call: the run is complete."""
+
+    exit_code = ExitCode.FINISHED
+
+
+class IterationLimitReached(AgentStop):
+    """The run used all of its iterations."""
+
+    exit_code = ExitCode.ITERATION_LIMIT
+
+
+class FatalModelError(AgentStop):
+    """The server or the model cannot go on (bad key, unknown model, repeated format errors)."""
+
+    exit_code = ExitCode.MODEL_ERROR

@@ -1,0 +1,145 @@
+"""A book project: one folder, with a sandbox that no filename can leave."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+ALLOWED_SUFFIXES = (".md", ".txt")
+STATE_DIR = ".kimi_writer"
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class PathRefused(ValueError):
+    """A filename that would leave the project or is not a manuscript file."""
+
+
+def sanitize_project_name(name: str) -> str:
+    """Spaces become `_`; only letters, digits, `_` and `-` remain."""
+    cleaned = _UNSAFE_NAME_CHARS.sub("", name.strip().replace(" ", "_"))
+    if not cleaned.strip("_-"):
+        raise PathRefused(
+            f"project name {name!r} has no letters or digits; use a name like 'Victorian_Mystery'"
+        )
+    return cleaned[:100]
+
+
+def count_words(text: str) -> int:
+    return len(text.split())
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A manuscript file as listed to the model and the user."""
+
+    name: str  # relative to the project root, with forward slashes
+    words: int
+    size: int
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Project:
+    """One book's folder. Every path the model names is resolved inside it, or refused."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+
+    @classmethod
+    def open_or_create(cls, projects_dir: Path, name: str) -> tuple["Project", bool]:
+        """The project `name` under `projects_dir`, made if missing; returns (project, created)."""
+        root = Path(projects_dir) / sanitize_project_name(name)
+        created = not root.exists()
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(root), created
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    def resolve(self, filename: str) -> Path:
+        """The absolute path of `filename`, refused if it could leave the project."""
+        if not isinstance(filename, str) or not filename.strip():
+            raise PathRefused("filename is empty; give a name like 'chapter_01.md'")
+        if _CONTROL_CHARS.search(filename):
+            raise PathRefused(f"filename {filename!r} contains control characters")
+        if "\\" in filename or filename.startswith("/") or re.match(r"^[A-Za-z]:", filename):
+            raise PathRefused(
+                f"filename {filename!r} is absolute; use a path relative to the project, "
+                "like 'chapters/chapter_01.md'"
+            )
+        relative = PurePosixPath(filename.strip())
+        if any(part == ".." for part in relative.parts):
+            raise PathRefused(f"filename {filename!r} uses '..'; files must stay inside the project")
+        if any(part.startswith(".") for part in relative.parts):
+            raise PathRefused(f"filename {filename!r} names a hidden file; hidden files are reserved")
+        if not relative.suffix:
+            relative = relative.with_suffix(".md")
+        if relative.suffix.lower() not in ALLOWED_SUFFIXES:
+            raise PathRefused(
+                f"filename {filename!r} has the suffix {relative.suffix!r}; only .md and .txt files "
+                "can be written"
+            )
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root):
+            raise PathRefused(f"filename {filename!r} points outside the project (through a link)")
+        return path
+
+    def relative_name(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def write(self, filename: str, content: str, mode: str) -> tuple[str, int]:
+        """Write `content` by `mode` (create|append|overwrite); returns (name, words in the file)."""
+        path = self.resolve(filename)
+        name = self.relative_name(path)
+        if path.is_dir():
+            raise FileExistsError(f"{name} is a folder, not a file")
+        if mode == "create" and path.exists():
+            raise FileExistsError(
+                f"{name} already exists; use mode 'append' to add to it or 'overwrite' to replace it"
+            )
+        if mode == "append" and path.exists():
+            content = path.read_text(encoding="utf-8") + content
+        atomic_write_text(path, content)
+        return name, count_words(content)
+
+    def read(self, filename: str) -> tuple[str, str]:
+        """Returns (name, text) of a file in the project."""
+        path = self.resolve(filename)
+        name = self.relative_name(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{name} does not exist; call list_files to see the files")
+        return name, path.read_text(encoding="utf-8")
+
+    def files(self) -> list[FileInfo]:
+        """The manuscript files (.md, .txt), hidden ones and state left out, sorted by name."""
+        found = []
+        for path in sorted(self.root.rglob("*")):
+            relative = path.relative_to(self.root)
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            if path.is_file() and path.suffix.lower() in ALLOWED_SUFFIXES:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                found.append(FileInfo(relative.as_posix(), count_words(text), path.stat().st_size))
+        return found

@@ -1,0 +1,48 @@
+"""The saved state of a run: versioned JSON, written atomically after every iteration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .project import STATE_DIR, atomic_write_text
+
+STATE_FILE = "session.json"
+
+
+class UsageTotals(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    requests: int = 0
+
+    def add(self, prompt: int, completion: int, cached: int) -> None:
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+        self.cached_tokens += cached
+        self.requests += 1
+
+
+class SessionState(BaseModel):
+    """Everything needed to continue a run exactly where it stopped. Never holds the API key."""
+
+    version: Literal[1] = 1
+    prompt: str
+    messages: list[dict[str, Any]]
+    iteration: int = 0
+    project_dir: str | None = None
+    usage: UsageTotals = Field(default_factory=UsageTotals)
+    written: dict[str, int] = Field(default_factory=dict)  # files written, words now in each
+    model: str
+    base_url: str
+    outcome: str | None = None
+    updated_at: str = ""
+
+    def save(self, project_root: Path) -> Path:
+        self.updated_at = datetime.now().isoformat(timespec="seconds")
+        path = project_root / STATE_DIR / STATE_FILE
+        atomic_write_text(path, self.model_dump_json(indent=1))
+        return path

@@ -1,0 +1,72 @@
+"""All settings in one pydantic model: defaults < environment and .env < command-line flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BASE_URL = "https://api.moonshot.ai/v1"
+DEFAULT_MODEL = "kimi-k2.6"
+
+
+class Price(BaseModel):
+    """US dollars per million tokens."""
+
+    input: float
+    cached_input: float
+    output: float
+
+
+# Prices from Moonshot's list for kimi-k2-thinking; kimi-k2.6 is assumed to cost the same.
+DEFAULT_PRICES = {
+    "kimi-k2-thinking": Price(input=0.60, cached_input=0.15, output=2.50),
+    "kimi-k2.6": Price(input=0.60, cached_input=0.15, output=2.50),
+}
+
+
+class Settings(BaseSettings):
+    """Every setting of a run. Environment variables use the KIMI_WRITER_ prefix."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KIMI_WRITER_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,
+    )
+
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KIMI_WRITER_API_KEY", "MOONSHOT_API_KEY")
+    )
+    base_url: str = Field(
+        default=DEFAULT_BASE_URL,
+        validation_alias=AliasChoices("KIMI_WRITER_BASE_URL", "MOONSHOT_BASE_URL"),
+    )
+    model: str = DEFAULT_MODEL
+    projects_dir: Path = Path("projects")
+    max_iterations: int = Field(default=300, ge=1)
+    temperature: float = Field(default=1.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=65_536, ge=1, description="max output tokens per call")
+    token_limit: int = Field(default=200_000, ge=1_000)
+    compress_at: int | None = Field(default=None, ge=1)
+    checkpoint_every: int = Field(default=50, ge=1)
+    max_retries: int = Field(default=6, ge=0)
+    request_timeout: float = Field(default=600.0, gt=0)
+    max_format_errors: int = Field(default=5, ge=1)
+    prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+    @model_validator(mode="after")
+    def _default_compress_at(self) -> "Settings":
+        if self.compress_at is None:
+            self.compress_at = int(self.token_limit * 0.9)
+        if self.compress_at > self.token_limit:
+            raise ValueError(
+                f"--compress-at ({self.compress_at}) must not exceed --token-limit ({self.token_limit})"
+            )
+        return self
+
+    def price(self) -> Price | None:
+        """The price of the configured model, or None when unknown (tokens are still counted)."""
+        return self.prices.get(self.model)

@@ -1,0 +1,205 @@
+"""The agent's tools: pydantic argument models, generated schemas, and one dispatcher.
+
+A tool never raises into the loop: every failure becomes a result that tells the model
+what was wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from .client import ToolCallRequest
+from .project import PathRefused, Project
+from .prompts import render
+
+
+class ToolFailure(Exception):
+    """A well-formed call that could not be carried out (the message is for the model)."""
+
+
+@dataclass
+class Workspace:
+    """What the tools act on: the projects folder and the active project (never a global)."""
+
+    projects_dir: Path
+    project: Project | None = None
+
+    def require_project(self) -> Project:
+        if self.project is None:
+            raise ToolFailure("no project is active yet; call create_project first")
+        return self.project
+
+
+@dataclass
+class ToolResult:
+    """The outcome of one tool call: text for the model, one line for the user."""
+
+    text: str
+    summary: str
+    ok: bool = True
+    format_error: bool = False
+    compress: bool = False
+    written: tuple[str, int] | None = None  # (file, words now in it)
+
+
+class CreateProjectArgs(BaseModel):
+    """Create the book's project folder, or reopen it if it exists, and make it the active project."""
+
+    project_name: str = Field(description="A short descriptive name; spaces become underscores.")
+
+
+class WriteFileArgs(BaseModel):
+    """Write a Markdown or text file in the active project."""
+
+    filename: str = Field(
+        description="Path relative to the project, e.g. 'outline.md' or 'chapters/chapter_01.md'."
+    )
+    content: str = Field(description="The text to write.")
+    mode: Literal["create", "append", "overwrite"] = Field(
+        default="create",
+        description="'create' a new file (fails if it exists), 'append' to the end, or 'overwrite'.",
+    )
+
+
+class ReadFileArgs(BaseModel):
+    """Read a file of the active project back, to revise it or to keep the story consistent."""
+
+    filename: str = Field(description="Path relative to the project, e.g. 'chapter_01.md'.")
+
+
+class ListFilesArgs(BaseModel):
+    """List the files of the active project with their word counts."""
+
+
+class CompressContextArgs(BaseModel):
+    """Summarize the older conversation history to free context space; recent turns stay whole."""
+
+
+def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
+    project, created = Project.open_or_create(workspace.projects_dir, args.project_name)
+    workspace.project = project
+    if created:
+        return ToolResult(f"Created project '{project.name}'; it is now active.", f"created project {project.name}")
+    files = ", ".join(f.name for f in project.files()) or "no files yet"
+    return ToolResult(
+        f"Project '{project.name}' already existed and is now active ({files}).",
+        f"reopened project {project.name}",
+    )
+
+
+def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
+    project = workspace.require_project()
+    name, words = project.write(args.filename, args.content, args.mode)
+    verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
+    return ToolResult(
+        f"{verb} {name}: it now holds {words:,} words.",
+        f"wrote {name}: {words:,} words",
+        written=(name, words),
+    )
+
+
+def read_file(workspace: Workspace, args: ReadFileArgs) -> ToolResult:
+    name, text = workspace.require_project().read(args.filename)
+    return ToolResult(text, f"read {name}: {len(text.split()):,} words")
+
+
+def list_files(workspace: Workspace, args: ListFilesArgs) -> ToolResult:
+    project = workspace.require_project()
+    files = project.files()
+    if not files:
+        return ToolResult(f"Project '{project.name}' has no files yet.", "listed files: none")
+    lines = [f"- {f.name}: {f.words:,} words" for f in files]
+    return ToolResult(f"Files in '{project.name}':\n" + "\n".join(lines), f"listed {len(files)} files")
+
+
+def compress_context(workspace: Workspace, args: CompressContextArgs) -> ToolResult:
+    return ToolResult(
+        "Compression requested: older history will be replaced by a summary after this turn.",
+        "compression requested",
+        compress=True,
+    )
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    args_model: type[BaseModel]
+    run: Callable[[Workspace, Any], ToolResult]
+
+    def schema(self) -> dict:
+        """The chat-completions tool schema, generated from the argument model."""
+        parameters = _strip_titles(self.args_model.model_json_schema())
+        parameters.setdefault("properties", {})
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": (self.args_model.__doc__ or "").strip(),
+                "parameters": parameters,
+            },
+        }
+
+
+def _strip_titles(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _strip_titles(v) for k, v in schema.items() if k != "title"}
+    if isinstance(schema, list):
+        return [_strip_titles(v) for v in schema]
+    return schema
+
+
+TOOLS: dict[str, Tool] = {
+    tool.name: tool
+    for tool in (
+        Tool("create_project", CreateProjectArgs, create_project),
+        Tool("write_file", WriteFileArgs, write_file),
+        Tool("read_file", ReadFileArgs, read_file),
+        Tool("list_files", ListFilesArgs, list_files),
+        Tool("compress_context", CompressContextArgs, compress_context),
+    )
+}
+
+
+def tool_schemas() -> list[dict]:
+    return [tool.schema() for tool in TOOLS.values()]
+
+
+def _format_error(kind: str, tool_name: str, detail: str = "") -> ToolResult:
+    text = render("format_error.md.j2", kind=kind, tool_name=tool_name, detail=detail, tool_names=list(TOOLS))
+    return ToolResult(text, f"malformed call to {tool_name}: {kind.replace('_', ' ')}", ok=False, format_error=True)
+
+
+def parse_arguments(tool: Tool, raw_arguments: str) -> BaseModel | ToolResult:
+    """The validated argument model, or the format-error result that explains the problem."""
+    try:
+        raw = json.loads(raw_arguments or "{}")
+    except json.JSONDecodeError as error:
+        return _format_error("bad_json", tool.name, str(error))
+    if not isinstance(raw, dict):
+        return _format_error("bad_json", tool.name, f"expected a JSON object, got {type(raw).__name__}")
+    try:
+        return tool.args_model.model_validate(raw)
+    except ValidationError as error:
+        lines = [f"- `{'.'.join(map(str, e['loc'])) or 'arguments'}`: {e['msg']}" for e in error.errors()]
+        return _format_error("bad_arguments", tool.name, "\n".join(lines))
+
+
+def execute(call: ToolCallRequest, workspace: Workspace) -> ToolResult:
+    """Run one tool call; every failure becomes a result the model can read."""
+    tool = TOOLS.get(call.name)
+    if tool is None:
+        return _format_error("unknown_tool", call.name or "(no name)")
+    args = parse_arguments(tool, call.arguments)
+    if isinstance(args, ToolResult):
+        return args
+    try:
+        return tool.run(workspace, args)
+    except (ToolFailure, PathRefused, FileExistsError, FileNotFoundError, NotADirectoryError) as error:
+        detail = str(error)
+        return ToolResult(render("tool_failed.md.j2", tool_name=tool.name, detail=detail), f"{tool.name} failed: {detail}", ok=False)
