@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import random
+import shlex
 import time
 from dataclasses import dataclass
 
 import openai
 
 from . import compression
-from .api_errors import fatal_from
+from .api_errors import fatal_from, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest
 from .display import PlainDisplay, RunSummary
-from .errors import AgentStop, ExitCode, FatalModelError, Finished, IterationLimitReached
+from .errors import AgentStop, ContextFull, ExitCode, FatalModelError, Finished, IterationLimitReached
 from .prompts import render
 from .session import SessionState
 from .settings import Settings
@@ -21,14 +22,23 @@ from .tokens import ContextMeter
 from .tools import ToolResult, Workspace, execute, tool_schemas
 
 KEEP_RECENT_TURNS = 2
+MIN_OUTPUT_TOKENS = 256  # below this much room for the reply, a request is not worth sending
+
+
+class ContextOverflow(Exception):
+    """The server said the request exceeded the model's token limit."""
 
 
 @dataclass
 class Connection:
-    """What the loop needs to explain a server failure, without holding the settings object."""
+    """What the loop needs to explain a server failure."""
 
     key_source: str
     secret: str | None
+
+
+def resume_command(project_root) -> str:
+    return f"kimi-writer write --recover {shlex.quote(str(project_root))}"
 
 
 class Agent:
@@ -43,6 +53,7 @@ class Agent:
         self.tools = tool_schemas()
         self.meter = ContextMeter(self.tools)
         self.format_errors_in_a_row = 0
+        self.iterations_this_run = 0
 
     @property
     def messages(self) -> list[dict]:
@@ -60,6 +71,8 @@ class Agent:
         self.display.end_turn()
         self.state.outcome = outcome
         self.save()
+        if code != ExitCode.FINISHED:
+            self.checkpoint()
         self.display.summary(self._summary(outcome))
         return code
 
@@ -72,20 +85,23 @@ class Agent:
 
     def step(self) -> None:
         """One iteration: one model turn and its tool calls."""
-        if self.state.iteration >= self.settings.max_iterations:
+        if self.iterations_this_run >= self.settings.max_iterations:
             raise IterationLimitReached()
+        self.iterations_this_run += 1
         self.state.iteration += 1
         try:
-            self.display.iteration(self.state.iteration, self.settings.max_iterations,
+            max_tokens = self.make_room()
+            self.display.iteration(self.iterations_this_run, self.settings.max_iterations,
                                    self.meter.used(self.messages), self.settings.token_limit)
-            turn = self.query(self.messages, self.tools)
-            self.display.end_turn()
+            turn = self.query_with_overflow_retry(max_tokens)
             self.messages.append(_history_message(turn))
             if turn.usage and turn.usage.prompt_tokens:
                 self.meter.record(turn.usage.prompt_tokens, turn.usage.completion_tokens, len(self.messages))
             self.handle(turn)
         finally:
             self.save()
+        if self.state.iteration % self.settings.checkpoint_every == 0:
+            self.checkpoint()
 
     def handle(self, turn: AssistantTurn) -> None:
         if not turn.tool_calls:
@@ -123,8 +139,6 @@ class Agent:
         if result.written:
             name, words = result.written
             self.state.written[name] = words
-        if self.workspace.project is not None:
-            self.state.project_dir = str(self.workspace.project.root)
         self.format_errors_in_a_row = self.format_errors_in_a_row + 1 if result.format_error else 0
         if self.format_errors_in_a_row >= self.settings.max_format_errors:
             raise FatalModelError(
@@ -132,12 +146,76 @@ class Agent:
                 "try again, or try another model with --model."
             )
 
-    def query(self, messages: list[dict], tools: list[dict] | None) -> AssistantTurn:
+    # -- context budget
+
+    def make_room(self) -> int:
+        """Compress when the history reaches --compress-at; returns the max_tokens for the next
+        request, so that prompt plus max_tokens stays within --token-limit."""
+        if self.meter.used(self.messages) >= self.settings.compress_at:
+            self.compress()
+        room = self.settings.token_limit - self.meter.used(self.messages)
+        if room < MIN_OUTPUT_TOKENS:
+            raise ContextFull(
+                f"the history ({self.meter.used(self.messages):,} tokens) no longer fits in the "
+                f"--token-limit of {self.settings.token_limit:,}, even after compression"
+            )
+        return min(self.settings.max_tokens, room)
+
+    def compress(self) -> None:
+        """Replace older history with a model-written summary, saved as a checkpoint file.
+        Keeps the two latest turns whole if that fits under --compress-at, otherwise none."""
+        for keep in (KEEP_RECENT_TURNS, 0):
+            split = compression.split_point(self.messages, keep)
+            if split is None:
+                continue
+            if not self._compress_before(split):
+                return
+            if self.meter.used(self.messages) < self.settings.compress_at:
+                return
+        if self.meter.used(self.messages) >= self.settings.compress_at:
+            self.display.notice("Nothing more can be compressed.")
+
+    def _compress_before(self, split: int) -> bool:
+        self.display.notice(f"Compressing {split} older messages into a summary…")
+        budget = self.settings.token_limit // 2
+        summary_tokens = min(self.settings.max_tokens, max(MIN_OUTPUT_TOKENS, self.settings.token_limit // 4))
+        try:
+            summary = compression.summarize(lambda request: self.query(request, None, summary_tokens),
+                                            self.messages[:split], budget)
+        except (FatalModelError, ValueError) as error:
+            self.display.notice(f"Compression failed ({error}); keeping the full history.")
+            return False
+        finally:
+            self.display.end_turn()
+        self.state.messages = compression.compressed_history(self.messages, split, summary)
+        self.meter.reset()
+        if self.workspace.project is not None:
+            path = compression.write_summary_file(self.workspace.project.root, summary)
+            self.display.notice(f"Context summary saved: {path}\nResume at any time with: "
+                                f"{resume_command(self.workspace.project.root)}")
+        return True
+
+    # -- model calls
+
+    def query_with_overflow_retry(self, max_tokens: int) -> AssistantTurn:
+        """A 400 'exceeded model token limit' triggers one compression and one retry."""
+        try:
+            return self.query(self.messages, self.tools, max_tokens)
+        except ContextOverflow:
+            self.display.notice("The server says the request is over the model's token limit; compressing.")
+            self.compress()
+            try:
+                return self.query(self.messages, self.tools, self.make_room())
+            except ContextOverflow as again:
+                raise ContextFull("the server still reports the context over its limit after compression") from again
+
+    def query(self, messages: list[dict], tools: list[dict] | None, max_tokens: int) -> AssistantTurn:
         """One model turn. A cut stream is discarded and retried; a server failure is fatal."""
         attempt = 0
         while True:
             try:
-                turn = self.client.complete(messages, tools, self.display)
+                turn = self.client.complete(messages, tools, self.display, max_tokens=max_tokens)
+                self.display.end_turn()
                 if turn.usage:
                     self.state.usage.add(turn.usage.prompt_tokens, turn.usage.completion_tokens,
                                          turn.usage.cached_tokens)
@@ -149,6 +227,10 @@ class Agent:
                 delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
                 self.display.notice(f"retrying in {delay:.1f}s ({cut}; the partial reply was discarded)")
                 time.sleep(delay)
+            except openai.BadRequestError as error:
+                if is_context_overflow(error):
+                    raise ContextOverflow(str(error)) from error
+                raise self._fatal(error) from error
             except openai.NotFoundError as error:
                 raise self._fatal(error, models=self._offered_models()) from error
             except openai.OpenAIError as error:
@@ -164,30 +246,22 @@ class Agent:
         except openai.OpenAIError:
             return None
 
-    def compress(self) -> None:
-        """Replace older history with a model-written summary, and save it as a checkpoint file."""
-        split = compression.split_point(self.messages, KEEP_RECENT_TURNS)
-        if split is None:
-            self.display.notice("Nothing old enough to compress yet.")
-            return
-        self.display.notice(f"Compressing {split} older messages into a summary…")
-        try:
-            summary = compression.summarize(lambda request: self.query(request, None), self.messages[:split])
-        except (FatalModelError, ValueError) as error:
-            self.display.notice(f"Compression failed ({error}); continuing with the full history.")
-            return
-        finally:
-            self.display.end_turn()
-        self.state.messages = compression.compressed_history(self.messages, split, summary)
-        self.meter.reset()
-        if self.workspace.project is not None:
-            path = compression.write_summary_file(self.workspace.project.root, summary)
-            self.display.notice(f"Context summary saved: {path}")
+    # -- saving
 
     def save(self) -> None:
         if self.workspace.project is not None:
             self.state.project_dir = str(self.workspace.project.root)
             self.state.save(self.workspace.project.root)
+
+    def checkpoint(self) -> None:
+        """A human-readable context summary (no model call), and the command that resumes."""
+        project = self.workspace.project
+        if project is None:
+            self.display.notice("No project was created yet, so there is nothing to resume.")
+            return
+        text = compression.local_summary(self.state, project)
+        path = compression.write_summary_file(project.root, text)
+        self.display.notice(f"Checkpoint saved: {path}\nResume with: {resume_command(project.root)}")
 
     def _summary(self, outcome: str) -> RunSummary:
         usage = self.state.usage
@@ -199,7 +273,7 @@ class Agent:
                     + usage.completion_tokens * price.output) / 1_000_000
         project = self.workspace.project
         return RunSummary(outcome, str(project.root) if project else None, sorted(self.state.written.items()),
-                          self.state.iteration, usage.prompt_tokens, usage.completion_tokens, cost)
+                          self.iterations_this_run, usage.prompt_tokens, usage.completion_tokens, cost)
 
 
 def _history_message(turn: AssistantTurn) -> dict:

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from pydantic import ValidationError
 
-from . import __version__
+from . import __version__, recovery
 from .agent import Agent, Connection
 from .client import ModelClient
 from .display import make_display
@@ -79,39 +79,61 @@ def root(
 
 @app.command()
 def write(
-    prompt: Annotated[Optional[str], typer.Argument(help="What to write, e.g. 'A 5-chapter mystery set in Victorian London'.")] = None,
+    prompt: Annotated[Optional[str], typer.Argument(help="What to write, e.g. 'A 5-chapter mystery set in Victorian London'. With --recover: an optional note to the model.")] = None,
+    recover: Annotated[Optional[str], typer.Option("--recover", help="Resume a book: a project folder or name, a .context_summary_*.md file, or a session.json file.")] = None,
     projects_dir: Annotated[Optional[Path], typer.Option("--projects-dir", help="Folder for projects (env KIMI_WRITER_PROJECTS_DIR; default ./projects).")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Model name (env KIMI_WRITER_MODEL; default kimi-k2.6).")] = None,
     base_url: Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible API URL (env MOONSHOT_BASE_URL or KIMI_WRITER_BASE_URL).")] = None,
-    max_iterations: Annotated[Optional[int], typer.Option("--max-iterations", help="Stop after this many model turns (default 300).")] = None,
+    max_iterations: Annotated[Optional[int], typer.Option("--max-iterations", help="Stop after this many model turns in this run (default 300).")] = None,
     token_limit: Annotated[Optional[int], typer.Option("--token-limit", help="Context window in tokens (default 200,000).")] = None,
     compress_at: Annotated[Optional[int], typer.Option("--compress-at", help="Compress history at this many tokens (default 90% of the limit).")] = None,
+    checkpoint_every: Annotated[Optional[int], typer.Option("--checkpoint-every", help="Write a context summary every N iterations (default 50).")] = None,
 ) -> None:
-    """Write a book from PROMPT into a new project folder."""
+    """Write a book from PROMPT into a new project folder, or resume one with --recover."""
     try:
         settings = load_settings(projects_dir=projects_dir, model=model, base_url=base_url,
-                                 max_iterations=max_iterations, token_limit=token_limit, compress_at=compress_at)
+                                 max_iterations=max_iterations, token_limit=token_limit,
+                                 compress_at=compress_at, checkpoint_every=checkpoint_every)
         key = require_key(settings)
-        text = (prompt if prompt is not None else _ask_prompt()).strip()
-        if not text:
-            raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
+        if recover is not None:
+            state, workspace = _recovered_run(settings, recover, prompt)
+        else:
+            state, workspace = _new_run(settings, prompt if prompt is not None else _ask_prompt())
     except UserError as error:
         raise _fail(str(error)) from None
-    raise typer.Exit(int(_run_new_book(settings, key, text)))
-
-
-def _run_new_book(settings: Settings, key: str, prompt: str) -> ExitCode:
     client = ModelClient(api_key=key, base_url=settings.base_url, model=settings.model,
                          temperature=settings.temperature, max_tokens=settings.max_tokens,
                          max_retries=settings.max_retries, timeout=settings.request_timeout)
+    agent = Agent(settings, client, make_display(), workspace, state, Connection(key_source(), key))
+    raise typer.Exit(int(agent.run()))
+
+
+def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
+    prompt = prompt.strip()
+    if not prompt:
+        raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
     messages = [
         {"role": "system", "content": render("system.md.j2", max_iterations=settings.max_iterations)},
         {"role": "user", "content": prompt},
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url)
-    agent = Agent(settings, client, make_display(), Workspace(settings.projects_dir), state,
-                  Connection(key_source(), key))
-    return agent.run()
+    return state, Workspace(settings.projects_dir)
+
+
+def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple[SessionState, Workspace]:
+    """The state to continue: the exact saved conversation, or a fresh one from a summary."""
+    found = recovery.load(argument, settings.projects_dir)
+    resume_note = recovery.recovery_message(found.project, found.summary, note)
+    if found.state is not None:
+        state = found.state
+        state.messages = recovery.answer_dangling_tool_calls(state.messages) + [resume_note]
+        state.outcome = None
+    else:
+        system = {"role": "system", "content": render("system.md.j2", max_iterations=settings.max_iterations)}
+        state = SessionState(prompt=note or f"(resumed from {argument})", messages=[system, resume_note],
+                             model=settings.model, base_url=settings.base_url)
+    state.project_dir = str(found.project.root)
+    return state, Workspace(settings.projects_dir, project=found.project)
 
 
 def main() -> None:

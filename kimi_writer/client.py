@@ -166,13 +166,14 @@ class ModelClient:
         self.max_tokens = max_tokens
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout)
 
-    def complete(self, messages: list[dict], tools: list[dict] | None, listener: StreamListener) -> AssistantTurn:
+    def complete(self, messages: list[dict], tools: list[dict] | None, listener: StreamListener,
+                 *, max_tokens: int | None = None) -> AssistantTurn:
         """One streamed completion; raises StreamCut when the stream ends without a finish_reason."""
         request: dict[str, Any] = dict(
             model=self.model,
             messages=messages,
             temperature=self.temperature,
-            max_tokens=self.max_tokens,
+            max_tokens=max_tokens or self.max_tokens,
             stream=True,
             stream_options={"include_usage": True},
         )

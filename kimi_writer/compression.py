@@ -9,7 +9,9 @@ from pathlib import Path
 from collections.abc import Callable
 
 from .client import AssistantTurn
-from .project import atomic_write_text
+from .project import Project, atomic_write_text
+from .session import SessionState
+from .tokens import count_text
 from .prompts import render
 
 EXCERPT_CHARS = 1500
@@ -65,19 +67,37 @@ def _pretty_arguments(arguments: str) -> str:
     return "\n".join(f"{key}: {value}" for key, value in parsed.items())
 
 
-def summarize(complete: Callable[[list[dict]], AssistantTurn], messages: list[dict]) -> str:
-    """Ask the model (through `complete`) for a summary of `messages`; raises on a model error."""
+def summarize(complete: Callable[[list[dict]], AssistantTurn], messages: list[dict], budget: int) -> str:
+    """Ask the model (through `complete`) for a summary of `messages`, sending at most about
+    `budget` tokens of transcript (the newest part); raises on a model error."""
     previous = any(str(m.get("content", "")).startswith(SUMMARY_PREFIX) for m in messages)
+    text = _fit(transcript(messages), budget)
     request = [
         {"role": "system", "content": render("compress_system.md.j2")},
-        {"role": "user", "content": render("compress_request.md.j2", transcript=transcript(messages),
-                                           previous_summary=previous)},
+        {"role": "user", "content": render("compress_request.md.j2", transcript=text, previous_summary=previous)},
     ]
-    turn = complete(request)
-    summary = turn.content.strip()
+    summary = complete(request).content.strip()
     if not summary:
         raise ValueError("the model returned an empty summary")
     return summary
+
+
+def _fit(text: str, budget: int) -> str:
+    """The end of `text`, cut to about `budget` tokens."""
+    while count_text(text) > budget and len(text) > 200:
+        text = "[… earlier transcript left out …]\n" + text[len(text) // 4:]
+    return text
+
+
+def local_summary(state: SessionState, project: Project) -> str:
+    """A checkpoint summary built without a model call: the task, the files, the latest state."""
+    latest = next((str(m["content"]) for m in reversed(state.messages)
+                   if m.get("role") == "user" and str(m.get("content", "")).startswith(SUMMARY_PREFIX)), "")
+    last_words = next((str(m["content"]) for m in reversed(state.messages)
+                       if m.get("role") == "assistant" and m.get("content")), "")
+    return render("checkpoint_summary.md.j2", prompt=state.prompt, files=project.files(),
+                  iteration=state.iteration, outcome=state.outcome or "", earlier=latest,
+                  last_words=_excerpt(last_words))
 
 
 def compressed_history(messages: list[dict], split: int, summary: str) -> list[dict]:

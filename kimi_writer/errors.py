@@ -42,3 +42,9 @@ class FatalModelError(AgentStop):
     """The server or the model cannot go on (bad key, unknown model, repeated format errors)."""
 
     exit_code = ExitCode.MODEL_ERROR
+
+
+class ContextFull(AgentStop):
+    """The history cannot be brought back under the token limit."""
+
+    exit_code = ExitCode.MODEL_ERROR

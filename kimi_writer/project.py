@@ -9,12 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 ALLOWED_SUFFIXES = (".md", ".txt")
+MAX_NAME_LENGTH = 200
 STATE_DIR = ".kimi_writer"
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class PathRefused(ValueError):
+class ProjectError(ValueError):
+    """A file operation the model asked for that cannot be done (the message says why)."""
+
+
+class PathRefused(ProjectError):
     """A filename that would leave the project or is not a manuscript file."""
 
 
@@ -56,6 +61,15 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def _read_exact(path: Path, name: str) -> str:
+    """The file's text with its line endings as they are; a non-UTF-8 file is an error."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except UnicodeDecodeError:
+        raise ProjectError(f"{name} is not UTF-8 text; replace it with mode 'overwrite'") from None
+
+
 class Project:
     """One book's folder. Every path the model names is resolved inside it, or refused."""
 
@@ -82,6 +96,9 @@ class Project:
         """The absolute path of `filename`, refused if it could leave the project."""
         if not isinstance(filename, str) or not filename.strip():
             raise PathRefused("filename is empty; give a name like 'chapter_01.md'")
+        filename = filename.strip()
+        if len(filename) > MAX_NAME_LENGTH:
+            raise PathRefused(f"filename is {len(filename)} characters long; keep it under {MAX_NAME_LENGTH}")
         if _CONTROL_CHARS.search(filename):
             raise PathRefused(f"filename {filename!r} contains control characters")
         if "\\" in filename or filename.startswith("/") or re.match(r"^[A-Za-z]:", filename):
@@ -89,7 +106,9 @@ class Project:
                 f"filename {filename!r} is absolute; use a path relative to the project, "
                 "like 'chapters/chapter_01.md'"
             )
-        relative = PurePosixPath(filename.strip())
+        relative = PurePosixPath(filename)
+        if not relative.name or relative.name == ".":
+            raise PathRefused(f"filename {filename!r} names no file; give a name like 'chapter_01.md'")
         if any(part == ".." for part in relative.parts):
             raise PathRefused(f"filename {filename!r} uses '..'; files must stay inside the project")
         if any(part.startswith(".") for part in relative.parts):
@@ -120,8 +139,12 @@ class Project:
                 f"{name} already exists; use mode 'append' to add to it or 'overwrite' to replace it"
             )
         if mode == "append" and path.exists():
-            content = path.read_text(encoding="utf-8") + content
-        atomic_write_text(path, content)
+            content = _read_exact(path, name) + content
+        try:
+            atomic_write_text(path, content)
+        except UnicodeEncodeError:
+            raise ProjectError(f"the content for {name} has characters that cannot be saved as UTF-8 "
+                               "(a broken emoji or escape?); send it again without them") from None
         return name, count_words(content)
 
     def read(self, filename: str) -> tuple[str, str]:
@@ -130,7 +153,7 @@ class Project:
         name = self.relative_name(path)
         if not path.is_file():
             raise FileNotFoundError(f"{name} does not exist; call list_files to see the files")
-        return name, path.read_text(encoding="utf-8")
+        return name, _read_exact(path, name)
 
     def files(self) -> list[FileInfo]:
         """The manuscript files (.md, .txt), hidden ones and state left out, sorted by name."""
@@ -139,6 +162,8 @@ class Project:
             relative = path.relative_to(self.root)
             if any(part.startswith(".") for part in relative.parts):
                 continue
+            if not path.resolve().is_relative_to(self.root):
+                continue  # a link that points outside the project
             if path.is_file() and path.suffix.lower() in ALLOWED_SUFFIXES:
                 text = path.read_text(encoding="utf-8", errors="replace")
                 found.append(FileInfo(relative.as_posix(), count_words(text), path.stat().st_size))

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from .client import ToolCallRequest
-from .project import PathRefused, Project
+from .project import Project, ProjectError
 from .prompts import render
 
 
@@ -200,6 +200,6 @@ def execute(call: ToolCallRequest, workspace: Workspace) -> ToolResult:
         return args
     try:
         return tool.run(workspace, args)
-    except (ToolFailure, PathRefused, FileExistsError, FileNotFoundError, NotADirectoryError) as error:
+    except (ToolFailure, ProjectError, FileExistsError, FileNotFoundError, NotADirectoryError) as error:
         detail = str(error)
         return ToolResult(render("tool_failed.md.j2", tool_name=tool.name, detail=detail), f"{tool.name} failed: {detail}", ok=False)
