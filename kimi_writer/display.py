@@ -89,11 +89,11 @@ class PlainDisplay:
         self._write("\n" + "\n".join(_summary_lines(run)) + "\n")
 
 
-def _summary_lines(run: RunSummary) -> list[str]:
+def _summary_lines(run: RunSummary, with_files: bool = True) -> list[str]:
     lines = [run.outcome]
     if run.project:
         lines.append(f"Project: {run.project}")
-    for name, words in run.files:
+    for name, words in run.files if with_files else []:
         lines.append(f"  {name}: {words:,} words")
     cost = f", estimated cost ${run.cost:.4f}" if run.cost is not None else ""
     lines.append(
@@ -141,7 +141,7 @@ class LiveDisplay(PlainDisplay):
             return
         self.live.stop()
         self.live = None
-        self.console.print(Text(self.header, style="cyan"))
+        self.console.print(Text(self.header.split(" · ", 1)[-1], style="cyan"))
         if self.turn.reasoning:
             self.console.print(Text(f"thought for {len(self.turn.reasoning):,} chars", style="dim italic"))
         if self.turn.content:
@@ -157,13 +157,16 @@ class LiveDisplay(PlainDisplay):
         self.console.print(Text(text, style="bold"))
 
     def summary(self, run: RunSummary) -> None:
-        table = Table(title=run.outcome, show_footer=False)
-        table.add_column("file")
-        table.add_column("words", justify="right")
-        for name, words in run.files:
-            table.add_row(name, f"{words:,}")
-        self.console.print(table)
-        self.console.print("\n".join(_summary_lines(run)[1:]).replace("  ", "", 0))
+        outcome, *rest = _summary_lines(run, with_files=False)
+        self.console.print(Text(outcome, style="bold"))
+        if run.files:
+            table = Table(show_footer=False)
+            table.add_column("file written")
+            table.add_column("words", justify="right")
+            for name, words in run.files:
+                table.add_row(name, f"{words:,}")
+            self.console.print(table)
+        self.console.print(Text("\n".join(rest)))
 
 
 def make_display() -> PlainDisplay:
