@@ -107,7 +107,7 @@ class Agent:
         if not turn.tool_calls:
             if turn.finish_reason == "length":
                 self.messages.append({"role": "user", "content": render(
-                    "continue_after_length.md.j2", max_tokens=self.settings.max_tokens)})
+                    "continue_after_length.md.j2", max_tokens=self.settings.max_output_tokens)})
                 return
             raise Finished()
         compress = False
@@ -128,7 +128,7 @@ class Agent:
 
     def _run_call(self, turn: AssistantTurn, call: ToolCallRequest) -> ToolResult:
         if turn.finish_reason == "length":
-            text = render("truncated.md.j2", max_tokens=self.settings.max_tokens, tool_name=call.name)
+            text = render("truncated.md.j2", max_tokens=self.settings.max_output_tokens, tool_name=call.name)
             return ToolResult(text, f"{call.name} was cut off at the output limit; not run", ok=False)
         return execute(call, self.workspace)
 
@@ -159,7 +159,7 @@ class Agent:
                 f"the history ({self.meter.used(self.messages):,} tokens) no longer fits in the "
                 f"--token-limit of {self.settings.token_limit:,}, even after compression"
             )
-        return min(self.settings.max_tokens, room)
+        return min(self.settings.max_output_tokens, room)
 
     def compress(self) -> None:
         """Replace older history with a model-written summary, saved as a checkpoint file.
@@ -178,7 +178,7 @@ class Agent:
     def _compress_before(self, split: int) -> bool:
         self.display.notice(f"Compressing {split} older messages into a summary…")
         budget = self.settings.token_limit // 2
-        summary_tokens = min(self.settings.max_tokens, max(MIN_OUTPUT_TOKENS, self.settings.token_limit // 4))
+        summary_tokens = min(self.settings.max_output_tokens, max(MIN_OUTPUT_TOKENS, self.settings.token_limit // 4))
         try:
             summary = compression.summarize(lambda request: self.query(request, None, summary_tokens),
                                             self.messages[:split], budget)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from . import __version__, recovery
 from .agent import Agent, Connection
+from .book_commands import register_book_commands
 from .client import ModelClient
 from .display import make_display
 from .errors import ExitCode, UserError
@@ -88,12 +89,14 @@ def write(
     token_limit: Annotated[Optional[int], typer.Option("--token-limit", help="Context window in tokens (default 200,000).")] = None,
     compress_at: Annotated[Optional[int], typer.Option("--compress-at", help="Compress history at this many tokens (default 90% of the limit).")] = None,
     checkpoint_every: Annotated[Optional[int], typer.Option("--checkpoint-every", help="Write a context summary every N iterations (default 50).")] = None,
+    chapter_words: Annotated[Optional[int], typer.Option("--chapter-words", help="Target words per chapter (default: from the outline, else none).")] = None,
 ) -> None:
     """Write a book from PROMPT into a new project folder, or resume one with --recover."""
     try:
         settings = load_settings(projects_dir=projects_dir, model=model, base_url=base_url,
                                  max_iterations=max_iterations, token_limit=token_limit,
-                                 compress_at=compress_at, checkpoint_every=checkpoint_every)
+                                 compress_at=compress_at, checkpoint_every=checkpoint_every,
+                                 chapter_words=chapter_words)
         key = require_key(settings)
         if recover is not None:
             state, workspace = _recovered_run(settings, recover, prompt)
@@ -102,7 +105,7 @@ def write(
     except UserError as error:
         raise _fail(str(error)) from None
     client = ModelClient(api_key=key, base_url=settings.base_url, model=settings.model,
-                         temperature=settings.temperature, max_tokens=settings.max_tokens,
+                         temperature=settings.temperature, max_tokens=settings.max_output_tokens,
                          max_retries=settings.max_retries, timeout=settings.request_timeout)
     agent = Agent(settings, client, make_display(), workspace, state, Connection(key_source(), key))
     raise typer.Exit(int(agent.run()))
@@ -117,7 +120,7 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
         {"role": "user", "content": prompt},
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url)
-    return state, Workspace(settings.projects_dir)
+    return state, Workspace(settings.projects_dir, chapter_words=settings.chapter_words)
 
 
 def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple[SessionState, Workspace]:
@@ -133,7 +136,10 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
         state = SessionState(prompt=note or f"(resumed from {argument})", messages=[system, resume_note],
                              model=settings.model, base_url=settings.base_url)
     state.project_dir = str(found.project.root)
-    return state, Workspace(settings.projects_dir, project=found.project)
+    return state, Workspace(settings.projects_dir, project=found.project, chapter_words=settings.chapter_words)
+
+
+register_book_commands(app)
 
 
 def main() -> None:

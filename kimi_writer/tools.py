@@ -29,6 +29,7 @@ class Workspace:
 
     projects_dir: Path
     project: Project | None = None
+    chapter_words: int | None = None  # --chapter-words: the target for every chapter
 
     def require_project(self) -> Project:
         if self.project is None:
