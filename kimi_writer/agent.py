@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import shlex
 import time
 from dataclasses import dataclass
@@ -14,8 +13,9 @@ from . import compression
 from .api_errors import fatal_from, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest
 from .display import PlainDisplay, RunSummary
-from .errors import AgentStop, ContextFull, ExitCode, FatalModelError, Finished, IterationLimitReached
+from .errors import AgentStop, BudgetExceeded, ContextFull, ExitCode, FatalModelError, Finished, IterationLimitReached
 from .prompts import render
+from .retry import Backoff, transient_reason
 from .session import SessionState
 from .settings import Settings
 from .tokens import ContextMeter
@@ -54,6 +54,7 @@ class Agent:
         self.meter = ContextMeter(self.tools)
         self.format_errors_in_a_row = 0
         self.iterations_this_run = 0
+        self.backoff = Backoff(settings.max_retries, settings.retry_base_delay)
 
     @property
     def messages(self) -> list[dict]:
@@ -91,6 +92,7 @@ class Agent:
         self.state.iteration += 1
         try:
             max_tokens = self.make_room()
+            self.check_budget(self.meter.used(self.messages))
             self.display.iteration(self.iterations_this_run, self.settings.max_iterations,
                                    self.meter.used(self.messages), self.settings.token_limit)
             turn = self.query_with_overflow_retry(max_tokens)
@@ -195,6 +197,23 @@ class Agent:
                                 f"{resume_command(self.workspace.project.root)}")
         return True
 
+    def check_budget(self, next_prompt: int) -> None:
+        """Stop before a call that would take the book over --max-tokens or --max-cost; the next
+        call is reckoned as the current context plus the average reply so far."""
+        usage = self.state.usage
+        next_reply = usage.completion_tokens // max(1, usage.requests)
+        limit = self.settings.max_tokens
+        projected = usage.prompt_tokens + usage.completion_tokens + next_prompt + next_reply
+        if limit is not None and projected > limit:
+            raise BudgetExceeded(f"the next call would bring the book to about {projected:,} tokens, "
+                                 f"over --max-tokens {limit:,}")
+        price, budget = self.settings.price(), self.settings.max_cost
+        if budget is not None and price is not None:
+            cost = (usage.cost(price) or 0.0) + (next_prompt * price.input + next_reply * price.output) / 1_000_000
+            if cost > budget:
+                raise BudgetExceeded(f"the next call would bring the book to about ${cost:.4f}, "
+                                     f"over --max-cost ${budget:.2f}")
+
     # -- model calls
 
     def query_with_overflow_retry(self, max_tokens: int) -> AssistantTurn:
@@ -210,33 +229,31 @@ class Agent:
                 raise ContextFull("the server still reports the context over its limit after compression") from again
 
     def query(self, messages: list[dict], tools: list[dict] | None, max_tokens: int) -> AssistantTurn:
-        """One model turn. A cut stream is discarded and retried; a server failure is fatal."""
+        """One model turn. Transient failures (and cut streams, whose partial turn is discarded)
+        are retried with backoff; anything else stops the run with one clear sentence."""
         attempt = 0
         while True:
             try:
                 turn = self.client.complete(messages, tools, self.display, max_tokens=max_tokens)
+            except (StreamCut, openai.OpenAIError) as error:
                 self.display.end_turn()
-                if turn.usage:
-                    self.state.usage.add(turn.usage.prompt_tokens, turn.usage.completion_tokens,
-                                         turn.usage.cached_tokens)
-                return turn
-            except StreamCut as cut:
+                reason = transient_reason(error)
+                if reason is None or attempt >= self.settings.max_retries:
+                    raise self._permanent(error) from error
                 attempt += 1
-                if attempt > self.settings.max_retries:
-                    raise FatalModelError(f"the stream was cut {attempt} times in a row ({cut})") from cut
-                delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
-                self.display.notice(f"retrying in {delay:.1f}s ({cut}; the partial reply was discarded)")
+                delay = self.backoff.delay(attempt, error)
+                self.display.notice(f"retrying in {delay:.1f}s ({reason}; retry {attempt} of {self.settings.max_retries})")
                 time.sleep(delay)
-            except openai.BadRequestError as error:
-                if is_context_overflow(error):
-                    raise ContextOverflow(str(error)) from error
-                raise self._fatal(error) from error
-            except openai.NotFoundError as error:
-                raise self._fatal(error, models=self._offered_models()) from error
-            except openai.OpenAIError as error:
-                raise self._fatal(error) from error
+                continue
+            self.display.end_turn()
+            if turn.usage:
+                self.state.usage.add(turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.usage.cached_tokens)
+            return turn
 
-    def _fatal(self, error: openai.OpenAIError, models: list[str] | None = None) -> FatalModelError:
+    def _permanent(self, error: BaseException) -> Exception:
+        if isinstance(error, openai.BadRequestError) and is_context_overflow(error):
+            return ContextOverflow(str(error))
+        models = self._offered_models() if isinstance(error, openai.NotFoundError) else None
         return fatal_from(error, base_url=self.settings.base_url, model=self.settings.model,
                           key_source=self.connection.key_source, secret=self.connection.secret, models=models)
 
@@ -265,12 +282,7 @@ class Agent:
 
     def _summary(self, outcome: str) -> RunSummary:
         usage = self.state.usage
-        price = self.settings.price()
-        cost = None
-        if price is not None:
-            uncached = usage.prompt_tokens - usage.cached_tokens
-            cost = (uncached * price.input + usage.cached_tokens * price.cached_input
-                    + usage.completion_tokens * price.output) / 1_000_000
+        cost = usage.cost(self.settings.price())
         project = self.workspace.project
         return RunSummary(outcome, str(project.root) if project else None, sorted(self.state.written.items()),
                           self.iterations_this_run, usage.prompt_tokens, usage.completion_tokens, cost)

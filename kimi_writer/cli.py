@@ -89,6 +89,9 @@ def write(
     token_limit: Annotated[Optional[int], typer.Option("--token-limit", help="Context window in tokens (default 200,000).")] = None,
     compress_at: Annotated[Optional[int], typer.Option("--compress-at", help="Compress history at this many tokens (default 90% of the limit).")] = None,
     checkpoint_every: Annotated[Optional[int], typer.Option("--checkpoint-every", help="Write a context summary every N iterations (default 50).")] = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", help="Retries of a failed or cut request (default 6).")] = None,
+    max_cost: Annotated[Optional[float], typer.Option("--max-cost", help="Stop before the book's estimated cost would exceed this many dollars.")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Stop before the book's total tokens (in + out) would exceed this.")] = None,
     chapter_words: Annotated[Optional[int], typer.Option("--chapter-words", help="Target words per chapter (default: from the outline, else none).")] = None,
 ) -> None:
     """Write a book from PROMPT into a new project folder, or resume one with --recover."""
@@ -96,7 +99,11 @@ def write(
         settings = load_settings(projects_dir=projects_dir, model=model, base_url=base_url,
                                  max_iterations=max_iterations, token_limit=token_limit,
                                  compress_at=compress_at, checkpoint_every=checkpoint_every,
-                                 chapter_words=chapter_words)
+                                 chapter_words=chapter_words, max_retries=max_retries, max_cost=max_cost,
+                                 max_tokens=max_tokens)
+        if settings.max_cost is not None and settings.price() is None:
+            raise UserError(f"no price is known for the model '{settings.model}', so --max-cost cannot be "
+                            "applied; use --max-tokens, or set its price in KIMI_WRITER_PRICES.")
         key = require_key(settings)
         if recover is not None:
             state, workspace = _recovered_run(settings, recover, prompt)
@@ -106,7 +113,7 @@ def write(
         raise _fail(str(error)) from None
     client = ModelClient(api_key=key, base_url=settings.base_url, model=settings.model,
                          temperature=settings.temperature, max_tokens=settings.max_output_tokens,
-                         max_retries=settings.max_retries, timeout=settings.request_timeout)
+                         timeout=settings.request_timeout)
     agent = Agent(settings, client, make_display(), workspace, state, Connection(key_source(), key))
     raise typer.Exit(int(agent.run()))
 

@@ -160,11 +160,11 @@ class ModelClient:
     """Streams chat completions from any OpenAI-compatible server."""
 
     def __init__(self, *, api_key: str, base_url: str, model: str, temperature: float,
-                 max_tokens: int, max_retries: int, timeout: float):
+                 max_tokens: int, timeout: float):
         self.model = model
         self.temperature = temperature
         self.max_tokens = max_tokens
-        self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout)
+        self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)  # the agent retries, visibly
 
     def complete(self, messages: list[dict], tools: list[dict] | None, listener: StreamListener,
                  *, max_tokens: int | None = None) -> AssistantTurn:

@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # a user mistake: missing key, bad flag, bad path
     ITERATION_LIMIT = 3  # --max-iterations reached before the model finished
     MODEL_ERROR = 4  # the server or the model failed in a way retrying cannot fix
+    BUDGET = 5  # --max-cost or --max-tokens would be exceeded by the next call
     INTERRUPTED = 130  # Ctrl+C
 
 
@@ -48,3 +49,9 @@ class ContextFull(AgentStop):
     """The history cannot be brought back under the token limit."""
 
     exit_code = ExitCode.MODEL_ERROR
+
+
+class BudgetExceeded(AgentStop):
+    """The next call would go over --max-cost or --max-tokens."""
+
+    exit_code = ExitCode.BUDGET

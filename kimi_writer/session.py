@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from .project import STATE_DIR, atomic_write_text
+from .settings import Price
 
 STATE_FILE = "session.json"
 
@@ -18,6 +19,14 @@ class UsageTotals(BaseModel):
     completion_tokens: int = 0
     cached_tokens: int = 0
     requests: int = 0
+
+    def cost(self, price: "Price | None") -> float | None:
+        """Estimated dollars so far; None when the model's price is unknown."""
+        if price is None:
+            return None
+        uncached = self.prompt_tokens - self.cached_tokens
+        return (uncached * price.input + self.cached_tokens * price.cached_input
+                + self.completion_tokens * price.output) / 1_000_000
 
     def add(self, prompt: int, completion: int, cached: int) -> None:
         self.prompt_tokens += prompt

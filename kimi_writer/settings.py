@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     compress_at: int | None = Field(default=None, ge=1)
     checkpoint_every: int = Field(default=50, ge=1)
     max_retries: int = Field(default=6, ge=0)
+    retry_base_delay: float = Field(default=1.0, ge=0, description="first backoff delay in seconds")
     request_timeout: float = Field(default=600.0, gt=0)
     max_format_errors: int = Field(default=5, ge=1)
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))

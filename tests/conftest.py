@@ -34,7 +34,8 @@ def run_cli(tmp_path, server):
     """Run `kimi-writer ARGS` in tmp_path against the scripted server; returns CompletedProcess."""
 
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60, **popen) -> subprocess.CompletedProcess:
-        base = clean_env(tmp_path, KIMI_WRITER_API_KEY=TEST_KEY, KIMI_WRITER_BASE_URL=server.base_url)
+        base = clean_env(tmp_path, KIMI_WRITER_API_KEY=TEST_KEY, KIMI_WRITER_BASE_URL=server.base_url,
+                         KIMI_WRITER_RETRY_BASE_DELAY="0.05")
         base.update(env or {})
         return subprocess.run([str(CLI), *args], cwd=tmp_path, env=base, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL, **popen)
