@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import openai
 
-from . import compression
+from . import compression, edits
 from .api_errors import fatal_from, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest
 from .display import PlainDisplay, RunSummary
@@ -138,9 +138,10 @@ class Agent:
         """Answer one tool call in the history, show it, and count format errors in a row."""
         self.messages.append({"role": "tool", "tool_call_id": call_id, "content": result.text})
         self.display.tool_result(result.summary, result.ok)
-        if result.written:
+        if result.written and self.workspace.project is not None:
             name, words = result.written
             self.state.written[name] = words
+            self.state.file_hashes[name] = edits.remember(self.workspace.project, name)
         self.format_errors_in_a_row = self.format_errors_in_a_row + 1 if result.format_error else 0
         if self.format_errors_in_a_row >= self.settings.max_format_errors:
             raise FatalModelError(

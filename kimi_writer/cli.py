@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from pydantic import ValidationError
 
-from . import __version__, recovery
+from . import __version__, edits, recovery
 from .agent import Agent, Connection
 from .book_commands import register_book_commands
 from .client import ModelClient
@@ -133,13 +133,16 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
 def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple[SessionState, Workspace]:
     """The state to continue: the exact saved conversation, or a fresh one from a summary."""
     found = recovery.load(argument, settings.projects_dir)
-    resume_note = recovery.recovery_message(found.project, found.summary, note)
     if found.state is not None:
         state = found.state
+        author_edits = edits.find_edits(found.project, state.file_hashes)
+        resume_note = recovery.recovery_message(found.project, found.summary, note, author_edits)
+        edits.accept(found.project, state.file_hashes, author_edits)
         state.messages = recovery.answer_dangling_tool_calls(state.messages) + [resume_note]
         state.outcome = None
     else:
         system = {"role": "system", "content": render("system.md.j2", max_iterations=settings.max_iterations)}
+        resume_note = recovery.recovery_message(found.project, found.summary, note)
         state = SessionState(prompt=note or f"(resumed from {argument})", messages=[system, resume_note],
                              model=settings.model, base_url=settings.base_url)
     state.project_dir = str(found.project.root)

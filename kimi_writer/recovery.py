@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .edits import Edit
 from .errors import UserError
 from .project import STATE_DIR, Project
 from .prompts import render
@@ -83,12 +84,13 @@ def _from_summary(path: Path) -> Recovered:
     return Recovered(Project(path.parent), None, summary)
 
 
-def recovery_message(project: Project, summary: str, author_note: str | None) -> dict:
-    """The first new message of a resumed run: where things stand."""
+def recovery_message(project: Project, summary: str, author_note: str | None,
+                     author_edits: list[Edit] | None = None) -> dict:
+    """The first new message of a resumed run: where things stand, and what the author changed."""
     outline = project.root / "outline.md"
     text = render("recovery.md.j2", project_name=project.name, summary=summary, files=project.files(),
                   outline=outline.read_text(encoding="utf-8") if outline.is_file() else "",
-                  author_note=author_note or "")
+                  author_note=author_note or "", edits=author_edits or [])
     return {"role": "user", "content": text}
 
 

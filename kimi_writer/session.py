@@ -45,6 +45,7 @@ class SessionState(BaseModel):
     project_dir: str | None = None
     usage: UsageTotals = Field(default_factory=UsageTotals)
     written: dict[str, int] = Field(default_factory=dict)  # files written, words now in each
+    file_hashes: dict[str, str] = Field(default_factory=dict)  # sha256 of each file as the agent left it
     model: str
     base_url: str
     outcome: str | None = None
