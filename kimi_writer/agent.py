@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 import openai
 
-from . import compression, edits
+from . import compression, context, edits
 from .api_errors import fatal_from, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest
 from .display import PlainDisplay, RunSummary
+from .outline import chapter_number
 from .errors import AgentStop, BudgetExceeded, ContextFull, ExitCode, FatalModelError, Finished, IterationLimitReached
 from .prompts import render
 from .retry import Backoff, transient_reason
@@ -91,14 +92,15 @@ class Agent:
         self.iterations_this_run += 1
         self.state.iteration += 1
         try:
-            max_tokens = self.make_room()
-            self.check_budget(self.meter.used(self.messages))
+            request, max_tokens = self.make_room()
+            used = self.meter.used(request)
+            self.check_budget(used)
             self.display.iteration(self.iterations_this_run, self.settings.max_iterations,
-                                   self.meter.used(self.messages), self.settings.token_limit)
-            turn = self.query_with_overflow_retry(max_tokens)
+                                   used, self.settings.token_limit)
+            turn = self.query_with_overflow_retry(request, max_tokens)
             self.messages.append(_history_message(turn))
-            if turn.usage and turn.usage.prompt_tokens:
-                self.meter.record(turn.usage.prompt_tokens, turn.usage.completion_tokens, len(self.messages))
+            if turn.usage and turn.usage.prompt_tokens and request is self.messages:
+                self.meter.record(turn.usage.prompt_tokens, turn.usage.completion_tokens, self.messages)
             self.handle(turn)
         finally:
             self.save()
@@ -118,7 +120,7 @@ class Agent:
             for call in turn.tool_calls:
                 result = self._run_call(turn, call)
                 answered.add(call.id)
-                self.record(call.id, result)
+                self.record(call, result)
                 compress = compress or result.compress
         finally:  # a stop in the middle still leaves every tool call answered
             for call in turn.tool_calls:
@@ -134,14 +136,12 @@ class Agent:
             return ToolResult(text, f"{call.name} was cut off at the output limit; not run", ok=False)
         return execute(call, self.workspace)
 
-    def record(self, call_id: str, result: ToolResult) -> None:
+    def record(self, call: ToolCallRequest, result: ToolResult) -> None:
         """Answer one tool call in the history, show it, and count format errors in a row."""
-        self.messages.append({"role": "tool", "tool_call_id": call_id, "content": result.text})
+        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result.text})
         self.display.tool_result(result.summary, result.ok)
         if result.written and self.workspace.project is not None:
-            name, words = result.written
-            self.state.written[name] = words
-            self.state.file_hashes[name] = edits.remember(self.workspace.project, name)
+            self.landed(call, *result.written)
         self.format_errors_in_a_row = self.format_errors_in_a_row + 1 if result.format_error else 0
         if self.format_errors_in_a_row >= self.settings.max_format_errors:
             raise FatalModelError(
@@ -149,20 +149,41 @@ class Agent:
                 "try again, or try another model with --model."
             )
 
+    def landed(self, call: ToolCallRequest, name: str, words: int) -> None:
+        """A write is on disk: remember it for edit detection; in compact mode, stub its text."""
+        project = self.workspace.project
+        self.state.written[name] = words
+        self.state.file_hashes[name] = edits.remember(project, name)
+        if self.settings.context == "compact":
+            arguments = json.loads(call.arguments)
+            text = project.read(name)[1]
+            if chapter_number(name) is not None:
+                given = arguments.get("summary")
+                self.state.chapter_summaries[name] = given.strip() if isinstance(given, str) and given.strip() \
+                    else context.extractive_summary(text)
+            assistant = next(m for m in reversed(self.messages) if m.get("role") == "assistant")
+            context.stub_write(assistant, call.id, name, words, text)
+
     # -- context budget
 
-    def make_room(self) -> int:
-        """Compress when the history reaches --compress-at; returns the max_tokens for the next
-        request, so that prompt plus max_tokens stays within --token-limit."""
-        if self.meter.used(self.messages) >= self.settings.compress_at:
+    def build_request(self) -> list[dict]:
+        """The messages to send: the history itself (`full`) or a compact assembly."""
+        if self.settings.context == "full":
+            return self.messages
+        return context.compact_request(self.messages, self.workspace.project, self.state.chapter_summaries)
+
+    def make_room(self) -> tuple[list[dict], int]:
+        """The next request, compressed first if it reaches --compress-at, and its max_tokens,
+        so that prompt plus max_tokens stays within --token-limit."""
+        request = self.build_request()
+        if self.meter.used(request) >= self.settings.compress_at:
             self.compress()
-        room = self.settings.token_limit - self.meter.used(self.messages)
-        if room < MIN_OUTPUT_TOKENS:
-            raise ContextFull(
-                f"the history ({self.meter.used(self.messages):,} tokens) no longer fits in the "
-                f"--token-limit of {self.settings.token_limit:,}, even after compression"
-            )
-        return min(self.settings.max_output_tokens, room)
+            request = self.build_request()
+        used = self.meter.used(request)
+        if self.settings.token_limit - used < MIN_OUTPUT_TOKENS:
+            raise ContextFull(f"the context ({used:,} tokens) no longer fits in the --token-limit of "
+                              f"{self.settings.token_limit:,}, even after compression")
+        return request, min(self.settings.max_output_tokens, self.settings.token_limit - used)
 
     def compress(self) -> None:
         """Replace older history with a model-written summary, saved as a checkpoint file.
@@ -173,9 +194,9 @@ class Agent:
                 continue
             if not self._compress_before(split):
                 return
-            if self.meter.used(self.messages) < self.settings.compress_at:
+            if self.meter.used(self.build_request()) < self.settings.compress_at:
                 return
-        if self.meter.used(self.messages) >= self.settings.compress_at:
+        if self.meter.used(self.build_request()) >= self.settings.compress_at:
             self.display.notice("Nothing more can be compressed.")
 
     def _compress_before(self, split: int) -> bool:
@@ -191,7 +212,6 @@ class Agent:
         finally:
             self.display.end_turn()
         self.state.messages = compression.compressed_history(self.messages, split, summary)
-        self.meter.reset()
         if self.workspace.project is not None:
             path = compression.write_summary_file(self.workspace.project.root, summary)
             self.display.notice(f"Context summary saved: {path}\nResume at any time with: "
@@ -217,17 +237,21 @@ class Agent:
 
     # -- model calls
 
-    def query_with_overflow_retry(self, max_tokens: int) -> AssistantTurn:
+    def query_with_overflow_retry(self, request: list[dict], max_tokens: int) -> AssistantTurn:
         """A 400 'exceeded model token limit' triggers one compression and one retry."""
         try:
-            return self.query(self.messages, self.tools, max_tokens)
+            return self.query(request, self.tools, max_tokens)
         except ContextOverflow:
             self.display.notice("The server says the request is over the model's token limit; compressing.")
             self.compress()
             try:
-                return self.query(self.messages, self.tools, self.make_room())
+                return self.query(*self._request_and_tools(self.make_room()))
             except ContextOverflow as again:
                 raise ContextFull("the server still reports the context over its limit after compression") from again
+
+    def _request_and_tools(self, room: tuple[list[dict], int]) -> tuple[list[dict], list[dict], int]:
+        request, max_tokens = room
+        return request, self.tools, max_tokens
 
     def query(self, messages: list[dict], tools: list[dict] | None, max_tokens: int) -> AssistantTurn:
         """One model turn. Transient failures (and cut streams, whose partial turn is discarded)

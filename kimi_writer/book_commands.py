@@ -1,9 +1,117 @@
-"""Commands that work on a finished or unfinished manuscript (export, lint)."""
+"""Commands that work on a finished or unfinished manuscript (export, lint); no API key needed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from .errors import ExitCode, UserError
+from .export import DEFAULT_AUTHOR, Format, default_output, export
+from .manuscript import Manuscript, load_manuscript
+from .project import Project
+from .recovery import find_project_dir
+from .style import banned_phrases, lint_project
+
+ProjectArgument = Annotated[str, typer.Argument(
+    help="A project folder, or the name of a project under the projects folder.", metavar="PROJECT",
+    show_default=False)]
+ProjectsDirOption = Annotated[Optional[Path], typer.Option(
+    "--projects-dir", help="Folder of projects, for PROJECT given as a name (env KIMI_WRITER_PROJECTS_DIR; "
+    "default ./projects).")]
+
+
+def open_project(argument: str, projects_dir: Path | None) -> Project:
+    """The project PROJECT names; UserError if there is none."""
+    from .cli import load_settings  # cli imports this module
+
+    folder = load_settings(projects_dir=projects_dir).projects_dir
+    try:
+        path = find_project_dir(argument, folder)
+    except UserError:
+        raise UserError(f"there is no project {argument}; give a project folder, "
+                        f"or the name of a project under {folder}.") from None
+    if not path.is_dir():
+        raise UserError(f"{argument} is a file; give the project folder, or the project's name.")
+    return Project(path)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path.resolve())
+
+
+def _report(book: Manuscript, path: Path) -> None:
+    typer.echo(f'Exported "{book.title}" to {_shown(path)}')
+    for number, chapter in enumerate(book.chapters, start=1):
+        typer.echo(f"  {number}. {chapter.title} ({chapter.name}): {chapter.words:,} words")
+    count = len(book.chapters)
+    typer.echo(f"{count} chapter{'s' if count != 1 else ''}, {book.words:,} words.")
+    if book.unwritten:
+        missing = ", ".join(f"{e.number}. {e.title}" if e.title else str(e.number) for e in book.unwritten)
+        typer.echo(f"In the outline but not written yet: {missing}")
+    if book.skipped:
+        typer.echo(f"Left out (another file has the same chapter number): {', '.join(book.skipped)}")
+
+
+def export_command(
+    project: ProjectArgument,
+    fmt: Annotated[Format, typer.Option("--format", help="html: one page; epub: an EPUB 3 book; "
+                                        "md: one Markdown manuscript.", case_sensitive=False)],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The file to write (or a folder "
+                      "to write it in). Default: <project>/<project_name>.<ext>, inside the project folder.",
+                      show_default=False)] = None,
+    author: Annotated[str, typer.Option("--author", help="The author in the book's metadata.")] = DEFAULT_AUTHOR,
+    projects_dir: ProjectsDirOption = None,
+) -> None:
+    """Export PROJECT's chapters, in outline order with a table of contents, as one book file."""
+    try:
+        book_project = open_project(project, projects_dir)
+        book = load_manuscript(book_project)
+    except UserError as error:
+        raise _fail(str(error)) from None
+    path = _output_path(book_project, fmt, output)
+    try:
+        export(book, fmt, path, author)
+    except OSError as error:
+        raise _fail(f"cannot write {path}: {error.strerror or error}.") from None
+    _report(book, path)
+
+
+def _output_path(project: Project, fmt: Format, output: Path | None) -> Path:
+    default = default_output(project.root, fmt)
+    if output is None:
+        return default
+    return output / default.name if output.is_dir() else output
+
+
+def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = None) -> None:
+    """List the banned stock phrases in PROJECT's chapters, by file and line; exit 1 if any are found."""
+    try:
+        book_project = open_project(project, projects_dir)
+        checked = lint_project(book_project)
+    except UserError as error:
+        raise _fail(str(error)) from None
+    hits = [(name, hit) for name, found in checked for hit in found]
+    for name, hit in hits:
+        typer.echo(f'{name}:{hit.line}: "{hit.phrase}"')
+    chapters = f"{len(checked)} chapter{'s' if len(checked) != 1 else ''}"
+    if hits:
+        files = len({name for name, _ in hits})
+        typer.echo(f"{len(hits)} banned phrase{'s' if len(hits) != 1 else ''} in {files} of {chapters}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"No banned phrases in {chapters} ({len(banned_phrases(book_project))} phrases checked).", err=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(int(ExitCode.USAGE))
 
 
 def register_book_commands(app: typer.Typer) -> None:
     """Add the manuscript commands to the `kimi-writer` app."""
+    app.command("export")(export_command)
+    app.command("lint")(lint_command)

@@ -10,13 +10,12 @@ from typing import Annotated, Optional
 import typer
 from pydantic import ValidationError
 
-from . import __version__, edits, recovery
+from . import __version__, edits, recovery, style
 from .agent import Agent, Connection
 from .book_commands import register_book_commands
 from .client import ModelClient
 from .display import make_display
 from .errors import ExitCode, UserError
-from .prompts import render
 from .session import SessionState
 from .settings import Settings
 from .tools import Workspace
@@ -92,6 +91,7 @@ def write(
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", help="Retries of a failed or cut request (default 6).")] = None,
     max_cost: Annotated[Optional[float], typer.Option("--max-cost", help="Stop before the book's estimated cost would exceed this many dollars.")] = None,
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Stop before the book's total tokens (in + out) would exceed this.")] = None,
+    context: Annotated[Optional[str], typer.Option("--context", help="What each request carries: 'compact' (default) or 'full' history.")] = None,
     chapter_words: Annotated[Optional[int], typer.Option("--chapter-words", help="Target words per chapter (default: from the outline, else none).")] = None,
 ) -> None:
     """Write a book from PROMPT into a new project folder, or resume one with --recover."""
@@ -100,7 +100,7 @@ def write(
                                  max_iterations=max_iterations, token_limit=token_limit,
                                  compress_at=compress_at, checkpoint_every=checkpoint_every,
                                  chapter_words=chapter_words, max_retries=max_retries, max_cost=max_cost,
-                                 max_tokens=max_tokens)
+                                 max_tokens=max_tokens, context=context)
         if settings.max_cost is not None and settings.price() is None:
             raise UserError(f"no price is known for the model '{settings.model}', so --max-cost cannot be "
                             "applied; use --max-tokens, or set its price in KIMI_WRITER_PRICES.")
@@ -123,7 +123,7 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
     if not prompt:
         raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
     messages = [
-        {"role": "system", "content": render("system.md.j2", max_iterations=settings.max_iterations)},
+        {"role": "system", "content": style.system_prompt(settings.max_iterations)},
         {"role": "user", "content": prompt},
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url)
@@ -141,7 +141,7 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
         state.messages = recovery.answer_dangling_tool_calls(state.messages) + [resume_note]
         state.outcome = None
     else:
-        system = {"role": "system", "content": render("system.md.j2", max_iterations=settings.max_iterations)}
+        system = {"role": "system", "content": style.system_prompt(settings.max_iterations, found.project)}
         resume_note = recovery.recovery_message(found.project, found.summary, note)
         state = SessionState(prompt=note or f"(resumed from {argument})", messages=[system, resume_note],
                              model=settings.model, base_url=settings.base_url)

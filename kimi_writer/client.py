@@ -171,7 +171,10 @@ class ModelClient:
         """One streamed completion; raises StreamCut when the stream ends without a finish_reason."""
         request: dict[str, Any] = dict(
             model=self.model,
-            messages=messages,
+            # The history goes in extra_body, which the SDK sends as it is: its type-directed
+            # transform of `messages` cost ~15 ms per call at 100k tokens of history (bench/).
+            messages=[],
+            extra_body={"messages": messages},
             temperature=self.temperature,
             max_tokens=max_tokens or self.max_tokens,
             stream=True,

@@ -21,7 +21,7 @@ SUMMARY_PREFIX = "[Context summary]"
 def split_point(messages: list[dict], keep_turns: int) -> int | None:
     """Index where the kept recent turns begin, always at an assistant message (so a tool call
     is never separated from its results); None when there is nothing old enough to compress."""
-    head = _head_length(messages)
+    head = head_length(messages)
     starts = [i for i, m in enumerate(messages) if i >= head and m.get("role") == "assistant"]
     if len(starts) <= keep_turns:
         return None
@@ -29,7 +29,7 @@ def split_point(messages: list[dict], keep_turns: int) -> int | None:
     return split if split > head else None
 
 
-def _head_length(messages: list[dict]) -> int:
+def head_length(messages: list[dict]) -> int:
     """The system prompt and the author's first request are never compressed."""
     for index, message in enumerate(messages):
         if message.get("role") == "user":
@@ -101,7 +101,7 @@ def local_summary(state: SessionState, project: Project) -> str:
 
 
 def compressed_history(messages: list[dict], split: int, summary: str) -> list[dict]:
-    head = messages[: _head_length(messages)]
+    head = messages[: head_length(messages)]
     note = {"role": "user", "content": render("summary_message.md.j2", summary=summary)}
     return head + [note] + messages[split:]
 

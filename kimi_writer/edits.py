@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 from dataclasses import dataclass
 
+from .outline import chapter_number
 from .project import Project, atomic_write_text
 
 SNAPSHOTS = "snapshots"
-_CHAPTER_NAME = re.compile(r"^(chapter|ch)[ _-]?\d+", re.IGNORECASE)
 
 
 def is_chapter(name: str) -> bool:
     """chapter_01.md, ch3.md, chapters/anything.md: a chapter; anything else is a planning file."""
-    return name.startswith("chapters/") or bool(_CHAPTER_NAME.match(name.rsplit("/", 1)[-1]))
+    return name.startswith("chapters/") or chapter_number(name) is not None
 
 
 def content_hash(text: str) -> str:

@@ -75,6 +75,20 @@ class Project:
 
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
+        self._texts: dict[Path, tuple[tuple[int, int, int], str, int]] = {}  # by file identity
+
+    def _cached(self, path: Path, name: str) -> tuple[str, int]:
+        """(exact text, words) of a file, read again only when its inode, mtime or size changed."""
+        status = path.stat()
+        key = (status.st_ino, status.st_mtime_ns, status.st_size)
+        cached = self._texts.get(path)
+        if cached is None or cached[0] != key:
+            text = _read_exact(path, name)
+            cached = self._texts[path] = (key, text, count_words(text))
+        return cached[1], cached[2]
+
+    def _text(self, path: Path, name: str) -> str:
+        return self._cached(path, name)[0]
 
     @classmethod
     def open_or_create(cls, projects_dir: Path, name: str) -> tuple["Project", bool]:
@@ -139,7 +153,7 @@ class Project:
                 f"{name} already exists; use mode 'append' to add to it or 'overwrite' to replace it"
             )
         if mode == "append" and path.exists():
-            content = _read_exact(path, name) + content
+            content = self._text(path, name) + content
         try:
             atomic_write_text(path, content)
         except UnicodeEncodeError:
@@ -153,7 +167,7 @@ class Project:
         name = self.relative_name(path)
         if not path.is_file():
             raise FileNotFoundError(f"{name} does not exist; call list_files to see the files")
-        return name, _read_exact(path, name)
+        return name, self._text(path, name)
 
     def files(self) -> list[FileInfo]:
         """The manuscript files (.md, .txt), hidden ones and state left out, sorted by name."""
@@ -165,6 +179,9 @@ class Project:
             if not path.resolve().is_relative_to(self.root):
                 continue  # a link that points outside the project
             if path.is_file() and path.suffix.lower() in ALLOWED_SUFFIXES:
-                text = path.read_text(encoding="utf-8", errors="replace")
-                found.append(FileInfo(relative.as_posix(), count_words(text), path.stat().st_size))
+                try:
+                    words = self._cached(path, relative.as_posix())[1]
+                except ProjectError:  # not UTF-8: still listed
+                    words = count_words(path.read_text(encoding="utf-8", errors="replace"))
+                found.append(FileInfo(relative.as_posix(), words, path.stat().st_size))
         return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     retry_base_delay: float = Field(default=1.0, ge=0, description="first backoff delay in seconds")
     request_timeout: float = Field(default=600.0, gt=0)
     max_format_errors: int = Field(default=5, ge=1)
+    context: Literal["full", "compact"] = "compact"
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 
     @model_validator(mode="after")

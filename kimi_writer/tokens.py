@@ -42,19 +42,17 @@ class ContextMeter:
     def __init__(self, tools: list[dict]):
         self.tools_tokens = count_text(json.dumps(tools)) if tools else 0
         self.reported: int | None = None
-        self.reported_count = 0  # how many messages the reported figure covers
+        self.reported_messages: list[dict] | None = None  # the history list the figure belongs to
+        self.reported_count = 0  # how many of its messages the figure covers
 
-    def record(self, prompt_tokens: int, completion_tokens: int, message_count: int) -> None:
-        """The server's exact figure for a request of `message_count - 1` messages and its reply."""
+    def record(self, prompt_tokens: int, completion_tokens: int, messages: list[dict]) -> None:
+        """The server's exact figure for `messages` (the request plus the reply just appended).
+        It holds while that same list only grows; a rewritten or rebuilt list is estimated whole."""
         self.reported = prompt_tokens + completion_tokens
-        self.reported_count = message_count
-
-    def reset(self) -> None:
-        """History was rewritten (compression): estimate everything until the next report."""
-        self.reported = None
-        self.reported_count = 0
+        self.reported_messages = messages
+        self.reported_count = len(messages)
 
     def used(self, messages: list[dict]) -> int:
-        if self.reported is None or self.reported_count > len(messages):
+        if messages is not self.reported_messages or self.reported_count > len(messages):
             return self.tools_tokens + sum(estimate_message(m) for m in messages)
         return self.reported + sum(estimate_message(m) for m in messages[self.reported_count:])

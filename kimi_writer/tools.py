@@ -15,8 +15,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from .client import ToolCallRequest
+from .outline import chapter_number, chapter_target
 from .project import Project, ProjectError
 from .prompts import render
+from .style import PROJECT_FILE as PROJECT_PHRASES, banned_phrases, excerpt, find_hits
 
 
 class ToolFailure(Exception):
@@ -50,36 +52,32 @@ class ToolResult:
 
 
 class CreateProjectArgs(BaseModel):
-    """Create the book's project folder, or reopen it if it exists, and make it the active project."""
+    """Create (or reopen) the book's folder and make it the active project."""
 
-    project_name: str = Field(description="A short descriptive name; spaces become underscores.")
+    project_name: str = Field(description="Short, descriptive.")
 
 
 class WriteFileArgs(BaseModel):
-    """Write a Markdown or text file in the active project."""
+    """Write a file in the active project."""
 
-    filename: str = Field(
-        description="Path relative to the project, e.g. 'outline.md' or 'chapters/chapter_01.md'."
-    )
-    content: str = Field(description="The text to write.")
-    mode: Literal["create", "append", "overwrite"] = Field(
-        default="create",
-        description="'create' a new file (fails if it exists), 'append' to the end, or 'overwrite'.",
-    )
+    filename: str = Field(description="Relative to the project, e.g. 'chapter_01.md'.")
+    content: str
+    mode: Literal["create", "append", "overwrite"] = Field(default="create", description="'create' fails if the file exists.")
+    summary: str = Field(default="", description="Chapters: one sentence on what happens so far.")
 
 
 class ReadFileArgs(BaseModel):
-    """Read a file of the active project back, to revise it or to keep the story consistent."""
+    """Read a file of the active project."""
 
-    filename: str = Field(description="Path relative to the project, e.g. 'chapter_01.md'.")
+    filename: str
 
 
 class ListFilesArgs(BaseModel):
-    """List the files of the active project with their word counts."""
+    """List the project's files with word counts."""
 
 
 class CompressContextArgs(BaseModel):
-    """Summarize the older conversation history to free context space; recent turns stay whole."""
+    """Summarize older history to free context; recent turns stay whole."""
 
 
 def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
@@ -95,14 +93,19 @@ def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
 
 
 def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
+    """Write, then report the words against the chapter's target and any stock phrases just sent."""
     project = workspace.require_project()
     name, words = project.write(args.filename, args.content, args.mode)
     verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
-    return ToolResult(
-        f"{verb} {name}: it now holds {words:,} words.",
-        f"wrote {name}: {words:,} words",
-        written=(name, words),
-    )
+    target = chapter_target(project, name, workspace.chapter_words)
+    hits = [] if name == PROJECT_PHRASES else find_hits(args.content, banned_phrases(project))
+    text = render("write_result.md.j2", verb=verb, name=name, words=f"{words:,}",
+                  target=f"{target:,}" if target else "", chapter=chapter_number(name),
+                  hits=[{"phrase": h.phrase, "line": h.line, "excerpt": excerpt(h)} for h in hits])
+    summary = f"wrote {name}: " + (f"{words:,} of {target:,} words" if target else f"{words:,} words")
+    if hits:
+        summary += ", stock phrases: " + ", ".join(f'"{p}"' for p in dict.fromkeys(h.phrase for h in hits))
+    return ToolResult(text, summary, written=(name, words))
 
 
 def read_file(workspace: Workspace, args: ReadFileArgs) -> ToolResult:
@@ -136,6 +139,7 @@ class Tool:
     def schema(self) -> dict:
         """The chat-completions tool schema, generated from the argument model."""
         parameters = _strip_titles(self.args_model.model_json_schema())
+        parameters.pop("description", None)  # pydantic copies the docstring here; it is the tool's
         parameters.setdefault("properties", {})
         return {
             "type": "function",

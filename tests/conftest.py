@@ -50,3 +50,21 @@ def assert_clean_protocol(server: ScriptedServer) -> None:
     server.assert_complete()
     for number, request in enumerate(server.requests):
         assert protocol_violations(request["messages"]) == [], f"request {number}"
+
+
+def tool_results(server: ScriptedServer) -> dict[str, str]:
+    """tool_call_id -> result, gathered from every request the server received (in compact
+    context mode a request carries only the latest turns)."""
+    return {m["tool_call_id"]: m["content"] for r in server.requests for m in r["messages"] if m["role"] == "tool"}
+
+
+def assistant_calls(server: ScriptedServer) -> dict[str, tuple[dict, dict]]:
+    """tool_call_id -> (the assistant message, the call), from every request."""
+    return {c["id"]: (m, c) for r in server.requests for m in r["messages"] for c in m.get("tool_calls") or []}
+
+
+def user_message(request: dict, prefix: str) -> str:
+    """The content of the last user message of `request` that starts with `prefix`."""
+    found = [m["content"] for m in request["messages"] if m["role"] == "user" and m["content"].startswith(prefix)]
+    assert found, f"no user message starts with {prefix!r}"
+    return found[-1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import assert_clean_protocol
+from tests.conftest import assert_clean_protocol, user_message
 from tests.scripted_server import Turn, tool_call
 from tests.test_write_e2e import tool_turn
 
@@ -37,7 +37,7 @@ def test_edits_between_runs_reach_the_first_request_after_recover(server, run_cl
 
     server.add(tool_turn(tool_call("list_files")))
     assert run_cli("write", "--recover", str(project), "--max-iterations", "1").returncode == 3
-    note = server.requests[3]["messages"][-1]["content"]
+    note = user_message(server.requests[3], "[Resumed]")
     assert EDITED_OUTLINE.strip() in note
     assert "The author's version wins" in note
     assert "### outline.md: changed" in note and "### characters.md: changed" in note
@@ -48,5 +48,5 @@ def test_edits_between_runs_reach_the_first_request_after_recover(server, run_cl
 
     server.add(Turn(content="done"))
     assert run_cli("write", "--recover", "Edited").returncode == 0
-    assert "The author changed the book" not in server.requests[4]["messages"][-1]["content"]
+    assert "The author changed the book" not in user_message(server.requests[4], "[Resumed]")
     assert_clean_protocol(server)

@@ -6,7 +6,7 @@ import json
 import random
 import time
 
-from tests.conftest import TEST_KEY, assert_clean_protocol
+from tests.conftest import TEST_KEY, assert_clean_protocol, tool_results
 from tests.scripted_server import Turn, tool_call
 from tests.test_write_e2e import tool_turn
 
@@ -54,8 +54,7 @@ def test_cut_in_the_middle_of_tool_call_arguments(server, run_cli, tmp_path):
     result = run_cli("write", "x")
     assert result.returncode == 0, result.stdout
     assert chapter(tmp_path) == BODY
-    results = [m["content"] for m in server.requests[-1]["messages"] if m["role"] == "tool"]
-    assert not any("already exists" in r for r in results)  # executed exactly once
+    assert not any("already exists" in r for r in tool_results(server).values())  # executed exactly once
     assert server.requests[1]["messages"] == server.requests[2]["messages"]
     assert_clean_protocol(server)
 
@@ -185,6 +184,6 @@ def test_soak_200_iterations_with_20_percent_failures(server, run_cli, tmp_path)
     project = tmp_path / "projects/Soak"
     on_disk = {p.name: p.read_text() for p in project.glob("part_*.md")}
     assert on_disk == contents
-    results = [m["content"] for m in server.requests[-1]["messages"] if m["role"] == "tool"]
-    assert len(results) == 200 and not any("already exists" in r for r in results)
+    results = tool_results(server)
+    assert len(results) == 200 and not any("already exists" in r for r in results.values())
     assert_clean_protocol(server)

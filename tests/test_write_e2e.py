@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import TEST_KEY, assert_clean_protocol
+from tests.conftest import TEST_KEY, assert_clean_protocol, assistant_calls, tool_results
 from tests.scripted_server import ToolCall, Turn, tool_call
 
 OUTLINE = "# Outline\n\n1. The Fog: a body on the Embankment.\n2. The Docks: a lie.\n3. The Reveal: the brother did it.\n"
@@ -20,8 +20,8 @@ def tool_turn(*calls: ToolCall, reasoning: str = "Thinking about the next step."
 
 
 def last_tool_results(server) -> dict[str, str]:
-    """tool_call_id -> content, from the last request the server received."""
-    return {m["tool_call_id"]: m["content"] for m in server.requests[-1]["messages"] if m["role"] == "tool"}
+    """tool_call_id -> content, from all the requests the server received."""
+    return tool_results(server)
 
 
 def test_three_chapter_book(server, run_cli, tmp_path):
@@ -64,7 +64,8 @@ def test_reasoning_is_sent_back_under_the_name_it_came_in(server, run_cli):
         Turn(content="done"),
     )
     assert run_cli("write", "x").returncode == 0
-    assistant = [m for m in server.requests[-1]["messages"] if m["role"] == "assistant"]
+    calls = assistant_calls(server)
+    assistant = [calls[f"call_{n}"][0] for n in (1, 2, 3)]
     assert assistant[0]["reasoning_content"] == "Plan: make a project."
     assert assistant[1]["reasoning"] == "Check the files." and "reasoning_content" not in assistant[1]
     assert "".join(d["text"] for d in assistant[2]["reasoning_details"]) == "Details style."
@@ -114,8 +115,7 @@ def test_bad_tool_calls_become_results_and_the_run_goes_on(server, run_cli, tmp_
     assert sorted(p.name for p in project.iterdir() if not p.name.startswith(".")) == ["d.md"]
     assert not (tmp_path / "projects/early.md").exists()
     # the malformed arguments were replaced in the history, so no server rejects it later
-    call3 = [c for m in server.requests[-1]["messages"] for c in m.get("tool_calls", []) if c["id"] == "call_3"]
-    assert call3[0]["function"]["arguments"] == "{}"
+    assert assistant_calls(server)["call_3"][1]["function"]["arguments"] == "{}"
     assert_clean_protocol(server)
 
 
@@ -207,7 +207,7 @@ def test_compress_context_keeps_recent_turns_whole(server, run_cli, tmp_path):
         Turn(content="## Task\nA mystery.\n## Next\nChapter 2."),  # the summary
         Turn(content="done"),
     )
-    result = run_cli("write", "x")
+    result = run_cli("write", "x", "--context", "full")
     assert result.returncode == 0, result.stderr
     summary_request = server.requests[4]
     assert "tools" not in summary_request

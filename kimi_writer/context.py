@@ -1,0 +1,87 @@
+"""What each request carries.
+
+`full` sends the whole history, every chapter's text included, as the original script did.
+`compact` (the default) stubs each write once it has landed, and sends the system prompt, the
+author's request, the latest summary and resume note, the most recent turn, and a fresh
+book-context note: the outline, the story bible, a summary of every chapter written, and the
+last ~500 words of the latest chapter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .compression import SUMMARY_PREFIX, head_length, split_point
+from .manuscript import chapter_files
+from .outline import read_outline
+from .project import Project
+from .prompts import render
+
+TAIL_WORDS = 500
+BIBLE_WORDS = 1500  # per story-bible file; longer ones are cut, the model can read_file them
+SUMMARY_WORDS = 40  # of a chapter summary made from the chapter's own text
+RECENT_TURNS = 1
+RESUME_PREFIX = "[Resumed]"
+
+
+def stub_write(message: dict, call_id: str, name: str, words: int, text: str) -> None:
+    """Replace the content argument of a landed write with a short stub, in place."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()] or [""]
+    stub = render("write_stub.md.j2", name=name, words=words, first=_clip(lines[0]), last=_clip(lines[-1]))
+    for call in message.get("tool_calls", []):
+        if call["id"] == call_id:
+            arguments = json.loads(call["function"]["arguments"])
+            arguments["content"] = stub
+            call["function"]["arguments"] = json.dumps(arguments, ensure_ascii=False)
+
+
+def _clip(line: str, limit: int = 60) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def extractive_summary(text: str) -> str:
+    """A chapter's first and last sentences, for when the model gave no summary."""
+    body = " ".join(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    sentences = re.split(r"(?<=[.!?…])\s+", body.strip())
+    picked = sentences[0] if len(sentences) == 1 else f"{sentences[0]} … {sentences[-1]}"
+    words = picked.split()
+    return " ".join(words[:SUMMARY_WORDS]) + (" …" if len(words) > SUMMARY_WORDS else "")
+
+
+def compact_request(messages: list[dict], project: Project | None, summaries: dict[str, str]) -> list[dict]:
+    """The messages to send: head, latest summary and resume note, recent turns, book context."""
+    head = head_length(messages)
+    start = split_point(messages, RECENT_TURNS) or head
+    kept = [_latest(messages[head:start], prefix) for prefix in (SUMMARY_PREFIX, RESUME_PREFIX)]
+    request = messages[:head] + [m for m in kept if m] + messages[start:]
+    if project is not None:
+        request.append({"role": "user", "content": book_context(project, summaries)})
+    return request
+
+
+def _latest(messages: list[dict], prefix: str) -> dict | None:
+    return next((m for m in reversed(messages)
+                 if m.get("role") == "user" and str(m.get("content", "")).startswith(prefix)), None)
+
+
+def book_context(project: Project, summaries: dict[str, str]) -> str:
+    files = project.files()
+    chapters = [info for _, info in chapter_files(project)]
+    chapter_names = {info.name for info in chapters}
+    bible = [(f.name, _cut(project.read(f.name)[1], BIBLE_WORDS, f.name)) for f in files
+             if f.name not in chapter_names and f.name != "outline.md"]
+    listed = [(c.name, c.words, summaries.get(c.name) or extractive_summary(project.read(c.name)[1]))
+              for c in chapters]
+    numbered = [(n, info) for n, info in chapter_files(project) if n is not None]
+    latest = max(numbered, key=lambda pair: pair[0])[1] if numbered else None
+    tail = " ".join(project.read(latest.name)[1].split()[-TAIL_WORDS:]) if latest else ""
+    return render("book_context.md.j2", project_name=project.name, outline=read_outline(project),
+                  bible=bible, summaries=listed, tail=tail, tail_name=latest.name if latest else "")
+
+
+def _cut(text: str, limit: int, name: str) -> str:
+    words = text.split()
+    if len(words) <= limit:
+        return text.strip()
+    return " ".join(words[:limit]) + f" … [{len(words) - limit:,} more words: read_file {name}]"

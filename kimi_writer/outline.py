@@ -1,0 +1,202 @@
+"""The book's plan: parse `outline.md` into chapter entries and map them to chapter files.
+
+Accepted outline formats (the one the system prompt teaches comes first):
+
+Numbered entries, one per chapter, each starting at the beginning of a line::
+
+    1. **The Fog** — A body on the Embankment. (~3,000 words)
+    2. The Docks: Hale does not believe the clerk. (3000 words)
+    3. The Reveal - It was the brother.
+       Lines indented under an entry add to its synopsis.
+
+The title ends at the closing ``**``, or at the first ``—``, ``–``, `` - `` or ``:``;
+the rest is the synopsis. A leading ``Chapter 3:`` in the title is dropped.
+If the numbers repeat, entries are numbered by position (a list written ``1. 1. 1.``, or
+numbering that restarts in each part), unless exactly one of several numbered lists sits
+under a heading that says "Chapter": then only that list counts.
+
+Chapter headings, each followed by synopsis lines (numbered lists under them are beats,
+not chapters; when an outline has chapter headings, only the headings count)::
+
+    ## Chapter 1: The Fog (~3,000 words)
+    A body on the Embankment.
+
+``Chapter 1 — The Fog`` and ``Chapter One: The Fog`` (numbers up to twenty in words) work too.
+
+A target length is a number of words in parentheses anywhere in the entry:
+``(~3,000 words)``, ``(3000 words)``, ``(about 2,500 words)``, ``(~3k words)``.
+
+The outline's first ``#`` heading names the book unless it is just "Outline";
+"Outline: X" and "X — Outline" name the book X.
+
+Chapter files are matched to entries by the number in the file name, in any folder:
+``chapter_01.md``, ``chapter_1.md``, ``chapters/chapter_01.md``, ``ch01.md``,
+``Chapter 1.md`` and ``chapter_01_the_fog.md`` are all chapter 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from .project import Project
+
+OUTLINE_FILE = "outline.md"
+NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                "fifteen sixteen seventeen eighteen nineteen twenty").split()
+_NUMBER = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
+_NUMBERED = re.compile(r"^(\d+)[.)]\s+(.*)$")
+_CHAPTER_HEADING = re.compile(r"^#{1,6}\s+(?:chapter|ch\.?)\s+" + _NUMBER + r"\b\s*[:.\-—–]?\s*(.*)$", re.I)
+_ANY_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_TARGET = re.compile(r"\(\s*(?:~|about|approx\.?|approximately|target:?)?\s*(\d[\d,]*)\s*(k)?\s*words?\s*\)", re.I)
+_CHAPTER_PREFIX = re.compile(r"^(?:chapter|ch\.?)\s+" + _NUMBER + r"\b\s*[:.\-—–]?\s*", re.I)
+_SEPARATOR = re.compile(r"\s+[—–-]\s+|\s*[—–]\s*|:\s+")
+_OUTLINE_WORD = r"(?:(?:book|novel|story|chapter)\s+)?outline"
+_LEADING_OUTLINE = re.compile(r"^" + _OUTLINE_WORD + r"\b(?:\s*[:—–-]\s*|\s+(?:for|of)\s+)?", re.I)
+_TRAILING_OUTLINE = re.compile(r"(?:\s*[:—–-]\s*|\s*\(\s*|\s+)" + _OUTLINE_WORD + r"\)?$", re.I)
+_FILE_NUMBER = re.compile(r"^(?:chapter|ch)[\s_.-]*(\d+)", re.I)
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    """One planned chapter."""
+
+    number: int
+    title: str
+    synopsis: str
+    target_words: int | None = None
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else NUMBER_WORDS.index(text.lower()) + 1
+
+
+def _plain(text: str) -> str:
+    """Text without Markdown emphasis and surrounding punctuation or spaces."""
+    return re.sub(r"[*_`]+", "", text).strip(" \t.,;:—–-\"'")
+
+
+def _target(text: str) -> tuple[str, int | None]:
+    """(text without its word target, the target) from an entry's text."""
+    match = _TARGET.search(text)
+    if match is None:
+        return text, None
+    value = int(match.group(1).replace(",", "")) * (1000 if match.group(2) else 1)
+    return (text[:match.start()] + text[match.end():]).strip(), value or None
+
+
+def _split_title(line: str) -> tuple[str, str]:
+    """(title, synopsis) of a numbered entry's first line."""
+    bold = re.match(r"^\*\*(.+?)\*\*\s*(.*)$", line)
+    if bold:
+        title, rest = bold.group(1), bold.group(2)
+    else:
+        line = _CHAPTER_PREFIX.sub("", line)
+        parts = _SEPARATOR.split(line, maxsplit=1)
+        title, rest = parts[0], parts[1] if len(parts) > 1 else ""
+    return _plain(_CHAPTER_PREFIX.sub("", _plain(title))), rest.lstrip(" —–-:.").strip()
+
+
+def _entry(number: int, title: str, synopsis_lines: list[str]) -> OutlineEntry:
+    title, title_target = _target(title)
+    synopsis, synopsis_target = _target(" ".join(_plain_line(line) for line in synopsis_lines))
+    synopsis = " ".join(synopsis.split()).lstrip(" —–-:")
+    return OutlineEntry(number, _plain(title), synopsis, title_target or synopsis_target)
+
+
+def _plain_line(line: str) -> str:
+    return re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip()
+
+
+def _from_headings(lines: list[str]) -> list[OutlineEntry]:
+    entries, current = [], None
+    for line in lines:
+        match = _CHAPTER_HEADING.match(line)
+        if match:
+            current = (_number(match.group(1)), match.group(2), [])
+            entries.append(current)
+        elif _ANY_HEADING.match(line):
+            current = None
+        elif current is not None:
+            current[2].append(line)
+    return [_entry(number, title, body) for number, title, body in entries]
+
+
+def _numbered_sections(lines: list[str]) -> list[tuple[str, list[OutlineEntry]]]:
+    """(heading, numbered entries) of each section of the outline, as written."""
+    sections: list[tuple[str, list]] = [("", [])]
+    current, after_blank = None, False
+    for line in lines:
+        match, heading = _NUMBERED.match(line), _ANY_HEADING.match(line)
+        if match:
+            title, synopsis = _split_title(match.group(2).strip())
+            current, after_blank = (int(match.group(1)), title, [synopsis]), False
+            sections[-1][1].append(current)
+        elif heading:
+            sections.append((heading.group(2), []))
+            current = None
+        elif not line.strip():
+            after_blank = True
+        elif current is not None and (line[:1].isspace() or not after_blank):
+            current[2].append(line)  # an indented line, or a lazy continuation of the entry
+        else:
+            current = None
+    return [(heading, [_entry(*raw) for raw in raws]) for heading, raws in sections if raws]
+
+
+def _from_numbered(lines: list[str]) -> list[OutlineEntry]:
+    sections = _numbered_sections(lines)
+    entries = [entry for _, section in sections for entry in section]
+    if len({e.number for e in entries}) == len(entries):
+        return entries
+    chapters = [section for heading, section in sections if re.search(r"chapter", heading, re.I)]
+    if len(sections) > 1 and len(chapters) == 1:
+        entries = chapters[0]  # e.g. a numbered list of characters, then one of chapters
+    if len({e.number for e in entries}) < len(entries):  # "1. 1. 1.", or numbering restarting per part
+        entries = [OutlineEntry(i, e.title, e.synopsis, e.target_words) for i, e in enumerate(entries, 1)]
+    return entries
+
+
+def parse_outline(text: str) -> list[OutlineEntry]:
+    """The chapter entries of an outline, in the order written (see the module docstring)."""
+    lines = text.splitlines()
+    if any(_CHAPTER_HEADING.match(line) for line in lines):
+        return _from_headings(lines)
+    return _from_numbered(lines)
+
+
+def outline_title(text: str) -> str | None:
+    """The book's title from the outline's first `#` heading, or None if it is just 'Outline'."""
+    for line in text.splitlines():
+        match = _ANY_HEADING.match(line)
+        if match and len(match.group(1)) == 1:
+            title = _LEADING_OUTLINE.sub("", _plain(match.group(2)))
+            return _plain(_TRAILING_OUTLINE.sub("", title)) or None
+    return None
+
+
+def chapter_number(filename: str) -> int | None:
+    """The chapter a file holds, from the number in its name (`ch01.md` is 1), or None."""
+    match = _FILE_NUMBER.match(PurePosixPath(filename).stem)
+    return int(match.group(1)) if match else None
+
+
+def read_outline(project: Project) -> str:
+    """The text of the project's outline.md ('' when there is none)."""
+    path = project.root / OUTLINE_FILE
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+
+
+def load_outline(project: Project) -> list[OutlineEntry]:
+    return parse_outline(read_outline(project))
+
+
+def chapter_target(project: Project, filename: str, chapter_words: int | None = None) -> int | None:
+    """The words targeted for the chapter in `filename`: --chapter-words, else the outline's, else None."""
+    number = chapter_number(filename)
+    if number is None:
+        return None
+    if chapter_words:
+        return chapter_words
+    return next((e.target_words for e in load_outline(project) if e.number == number), None)
