@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from pydantic import ValidationError
 
-from . import __version__, edits, recovery, style
+from . import __version__, edits, local, recovery, style
 from .agent import Agent, Connection
 from .book_commands import register_book_commands
 from .client import ModelClient
@@ -93,6 +93,9 @@ def write(
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Stop before the book's total tokens (in + out) would exceed this.")] = None,
     context: Annotated[Optional[str], typer.Option("--context", help="What each request carries: 'compact' (default) or 'full' history.")] = None,
     chapter_words: Annotated[Optional[int], typer.Option("--chapter-words", help="Target words per chapter (default: from the outline, else none).")] = None,
+    plan_only: Annotated[bool, typer.Option("--plan-only", help="Create the project and the plan (outline, story bible), then stop before drafting chapters.")] = False,
+    provider: Annotated[Optional[str], typer.Option("--provider", help="'remote' (an API server) or 'local' (the bundled small model; needs the local extra). Default: remote, or local when no API key is set and the extra is installed.")] = None,
+    model_path: Annotated[Optional[Path], typer.Option("--model-path", help="A GGUF model file for --provider local.")] = None,
 ) -> None:
     """Write a book from PROMPT into a new project folder, or resume one with --recover."""
     try:
@@ -100,22 +103,54 @@ def write(
                                  max_iterations=max_iterations, token_limit=token_limit,
                                  compress_at=compress_at, checkpoint_every=checkpoint_every,
                                  chapter_words=chapter_words, max_retries=max_retries, max_cost=max_cost,
-                                 max_tokens=max_tokens, context=context)
+                                 max_tokens=max_tokens, context=context, plan_only=plan_only or None,
+                                 provider=provider, model_path=model_path)
+        if use_local_model(settings):
+            raise typer.Exit(_run_local(settings, recover, prompt))
         if settings.max_cost is not None and settings.price() is None:
             raise UserError(f"no price is known for the model '{settings.model}', so --max-cost cannot be "
                             "applied; use --max-tokens, or set its price in KIMI_WRITER_PRICES.")
         key = require_key(settings)
-        if recover is not None:
-            state, workspace = _recovered_run(settings, recover, prompt)
-        else:
-            state, workspace = _new_run(settings, prompt if prompt is not None else _ask_prompt())
+        run = _prepare(settings, recover, prompt)
     except UserError as error:
         raise _fail(str(error)) from None
+    raise typer.Exit(_run(settings, key, key_source(), *run))
+
+
+def use_local_model(settings: Settings) -> bool:
+    """--provider local, or no key at all while the local extra is installed."""
+    if settings.provider == "local":
+        if not local.available():
+            raise UserError("the local model is not installed; run: pip install -e '.[local]'")
+        return True
+    return settings.provider is None and settings.api_key is None and local.available()
+
+
+def _prepare(settings: Settings, recover: str | None, prompt: str | None) -> tuple[SessionState, Workspace]:
+    if recover is not None:
+        return _recovered_run(settings, recover, prompt)
+    return _new_run(settings, prompt if prompt is not None else _ask_prompt())
+
+
+def _run(settings: Settings, key: str, source: str, state: SessionState, workspace: Workspace) -> int:
     client = ModelClient(api_key=key, base_url=settings.base_url, model=settings.model,
                          temperature=settings.temperature, max_tokens=settings.max_output_tokens,
                          timeout=settings.request_timeout)
-    agent = Agent(settings, client, make_display(), workspace, state, Connection(key_source(), key))
-    raise typer.Exit(int(agent.run()))
+    agent = Agent(settings, client, make_display(), workspace, state, Connection(source, key))
+    return int(agent.run())
+
+
+def _run_local(settings: Settings, recover: str | None, prompt: str | None) -> int:
+    """The same loop, against the bundled model behind an in-process server."""
+    if settings.provider is None:
+        typer.echo("No API key is set, so kimi-writer uses the bundled local model (small and weak); "
+                   "set MOONSHOT_API_KEY to write with Kimi.")
+    run = _prepare(settings, recover, prompt)
+    with local.serve(settings.model_path) as endpoint:
+        settings = settings.model_copy(update={
+            "base_url": endpoint.base_url, "model": endpoint.model, "token_limit": endpoint.context_tokens,
+            "compress_at": int(endpoint.context_tokens * 0.9), "max_output_tokens": endpoint.max_output_tokens})
+        return _run(settings, "local", "the local model", *run)
 
 
 def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=600.0, gt=0)
     max_format_errors: int = Field(default=5, ge=1)
     context: Literal["full", "compact"] = "compact"
+    provider: Literal["remote", "local"] | None = None  # None: remote, or local when no key is set
+    model_path: Path | None = None  # a GGUF file for the local provider
+    plan_only: bool = False
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 
     @model_validator(mode="after")
