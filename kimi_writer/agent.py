@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import shlex
 import time
+from datetime import datetime
 from dataclasses import dataclass
 
 import openai
@@ -16,8 +16,9 @@ from .display import PlainDisplay, RunSummary
 from .outline import chapter_number
 from .errors import AgentStop, BudgetExceeded, ContextFull, ExitCode, FatalModelError, Finished, IterationLimitReached
 from .prompts import render
+from .recovery import resume_command
 from .retry import Backoff, transient_reason
-from .session import SessionState
+from .session import RunRecord, SessionState
 from .settings import Settings
 from .tokens import ContextMeter
 from .tools import ToolResult, Workspace, execute, tool_schemas
@@ -38,10 +39,6 @@ class Connection:
     secret: str | None
 
 
-def resume_command(project_root) -> str:
-    return f"kimi-writer write --recover {shlex.quote(str(project_root))}"
-
-
 class Agent:
     def __init__(self, settings: Settings, client: ModelClient, display: PlainDisplay,
                  workspace: Workspace, state: SessionState, connection: Connection):
@@ -55,6 +52,7 @@ class Agent:
         self.meter = ContextMeter(self.tools)
         self.format_errors_in_a_row = 0
         self.iterations_this_run = 0
+        self.usage_at_start = state.usage.model_copy()
         self.backoff = Backoff(settings.max_retries, settings.retry_base_delay)
 
     @property
@@ -72,11 +70,27 @@ class Agent:
             code, outcome = ExitCode.INTERRUPTED, "Interrupted (Ctrl+C); the unfinished turn was dropped."
         self.display.end_turn()
         self.state.outcome = outcome
+        self.state.runs.append(self._run_record(outcome))
         self.save()
         if code != ExitCode.FINISHED:
             self.checkpoint()
         self.display.summary(self._summary(outcome))
+        if code == ExitCode.FINISHED and self.settings.plan_only and self.workspace.project is not None:
+            root = self.workspace.project.root
+            self.display.notice(f"The plan is ready: {root / 'outline.md'}\nRead and edit it, then draft "
+                                f"the chapters with: {resume_command(root)}")
         return code
+
+    def _run_record(self, outcome: str) -> RunRecord:
+        usage, start = self.state.usage, self.usage_at_start
+        spent = usage.model_copy(update={
+            "prompt_tokens": usage.prompt_tokens - start.prompt_tokens,
+            "completion_tokens": usage.completion_tokens - start.completion_tokens,
+            "cached_tokens": usage.cached_tokens - start.cached_tokens})
+        return RunRecord(iterations=self.iterations_this_run, prompt_tokens=spent.prompt_tokens,
+                         completion_tokens=spent.completion_tokens, cost=spent.cost(self.settings.price()),
+                         outcome=outcome, ended_at=datetime.now().isoformat(timespec="seconds"),
+                         plan_only=self.settings.plan_only)
 
     def _outcome(self, stop: AgentStop) -> str:
         if isinstance(stop, Finished):

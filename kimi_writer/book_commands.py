@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.console import Console
 
 from .errors import ExitCode, UserError
 from .export import DEFAULT_AUTHOR, Format, default_output, export
 from .manuscript import Manuscript, load_manuscript
 from .project import Project
 from .recovery import find_project_dir
+from .status import print_status
 from .style import banned_phrases, lint_project
 
 ProjectArgument = Annotated[str, typer.Argument(
@@ -106,6 +112,33 @@ def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = Non
     typer.echo(f"No banned phrases in {chapters} ({len(banned_phrases(book_project))} phrases checked).", err=True)
 
 
+def status_command(project: ProjectArgument, projects_dir: ProjectsDirOption = None) -> None:
+    """Show PROJECT's outline against its manuscript, the totals, the last run and the resume command."""
+    try:
+        book_project = open_project(project, projects_dir)
+    except UserError as error:
+        raise _fail(str(error)) from None
+    console = Console() if sys.stdout.isatty() else Console(width=120, no_color=True, highlight=False)
+    print_status(book_project, console)
+
+
+def outline_command(project: ProjectArgument, projects_dir: ProjectsDirOption = None) -> None:
+    """Open PROJECT's outline.md in $EDITOR, or print its path when no editor is set."""
+    try:
+        book_project = open_project(project, projects_dir)
+    except UserError as error:
+        raise _fail(str(error)) from None
+    path = book_project.root / "outline.md"
+    if not path.is_file():
+        raise _fail(f"{book_project.name} has no outline.md yet; plan it first: "
+                    f"kimi-writer write \"...\" --plan-only")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor or not sys.stdin.isatty():
+        typer.echo(str(path))
+        return
+    raise typer.Exit(subprocess.call([*shlex.split(editor), str(path)]))
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"Error: {message}", err=True)
     return typer.Exit(int(ExitCode.USAGE))
@@ -115,3 +148,5 @@ def register_book_commands(app: typer.Typer) -> None:
     """Add the manuscript commands to the `kimi-writer` app."""
     app.command("export")(export_command)
     app.command("lint")(lint_command)
+    app.command("status")(status_command)
+    app.command("outline")(outline_command)

@@ -18,6 +18,7 @@ from .display import make_display
 from .errors import ExitCode, UserError
 from .session import SessionState
 from .settings import Settings
+from .project import Project
 from .tools import Workspace
 
 app = typer.Typer(
@@ -158,30 +159,40 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
     if not prompt:
         raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
     messages = [
-        {"role": "system", "content": style.system_prompt(settings.max_iterations)},
+        {"role": "system", "content": style.system_prompt(settings.max_iterations, plan_only=settings.plan_only)},
         {"role": "user", "content": prompt},
     ]
-    state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url)
-    return state, Workspace(settings.projects_dir, chapter_words=settings.chapter_words)
+    state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url,
+                         plan_only=settings.plan_only)
+    return state, _workspace(settings)
+
+
+def _workspace(settings: Settings, project: Project | None = None) -> Workspace:
+    return Workspace(settings.projects_dir, project=project, chapter_words=settings.chapter_words,
+                     plan_only=settings.plan_only)
 
 
 def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple[SessionState, Workspace]:
     """The state to continue: the exact saved conversation, or a fresh one from a summary."""
     found = recovery.load(argument, settings.projects_dir)
+    system = {"role": "system", "content": style.system_prompt(settings.max_iterations, found.project,
+                                                                settings.plan_only)}
     if found.state is not None:
         state = found.state
         author_edits = edits.find_edits(found.project, state.file_hashes)
-        resume_note = recovery.recovery_message(found.project, found.summary, note, author_edits)
+        resume_note = recovery.recovery_message(found.project, found.summary, note, author_edits,
+                                                after_plan=state.plan_only and not settings.plan_only)
         edits.accept(found.project, state.file_hashes, author_edits)
-        state.messages = recovery.answer_dangling_tool_calls(state.messages) + [resume_note]
+        messages = recovery.answer_dangling_tool_calls(state.messages)
+        state.messages = [system] + messages[1:] + [resume_note]  # this run's rules (a plan-only run's end)
         state.outcome = None
     else:
-        system = {"role": "system", "content": style.system_prompt(settings.max_iterations, found.project)}
         resume_note = recovery.recovery_message(found.project, found.summary, note)
         state = SessionState(prompt=note or f"(resumed from {argument})", messages=[system, resume_note],
                              model=settings.model, base_url=settings.base_url)
+    state.plan_only = settings.plan_only
     state.project_dir = str(found.project.root)
-    return state, Workspace(settings.projects_dir, project=found.project, chapter_words=settings.chapter_words)
+    return state, _workspace(settings, found.project)
 
 
 register_book_commands(app)

@@ -6,15 +6,10 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 
-from .outline import chapter_number
+from .outline import is_chapter_file
 from .project import Project, atomic_write_text
 
 SNAPSHOTS = "snapshots"
-
-
-def is_chapter(name: str) -> bool:
-    """chapter_01.md, ch3.md, chapters/anything.md: a chapter; anything else is a planning file."""
-    return name.startswith("chapters/") or chapter_number(name) is not None
 
 
 def content_hash(text: str) -> str:
@@ -58,7 +53,7 @@ def find_edits(project: Project, hashes: dict[str, str]) -> list[Edit]:
 
 
 def _changed(project: Project, name: str, current: str) -> Edit:
-    if not is_chapter(name):
+    if not is_chapter_file(name):
         return Edit(name, "changed", text=current)
     snapshot = project.state_dir / SNAPSHOTS / name
     before = snapshot.read_text(encoding="utf-8") if snapshot.is_file() else ""

@@ -182,6 +182,11 @@ def chapter_number(filename: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def is_chapter_file(name: str) -> bool:
+    """chapter_01.md, ch3.md, chapters/anything.md are chapters; other files are planning files."""
+    return name.startswith("chapters/") or chapter_number(name) is not None
+
+
 def read_outline(project: Project) -> str:
     """The text of the project's outline.md ('' when there is none)."""
     path = project.root / OUTLINE_FILE

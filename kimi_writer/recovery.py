@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from .prompts import render
 from .session import STATE_FILE, SessionState
 
 SUMMARY_GLOB = ".context_summary_*.md"
+
+
+def resume_command(project_root: Path) -> str:
+    """The exact command that continues the book in `project_root`."""
+    return f"kimi-writer write --recover {shlex.quote(str(project_root))}"
 
 
 def find_project_dir(argument: str, projects_dir: Path) -> Path:
@@ -85,12 +91,12 @@ def _from_summary(path: Path) -> Recovered:
 
 
 def recovery_message(project: Project, summary: str, author_note: str | None,
-                     author_edits: list[Edit] | None = None) -> dict:
+                     author_edits: list[Edit] | None = None, after_plan: bool = False) -> dict:
     """The first new message of a resumed run: where things stand, and what the author changed."""
     outline = project.root / "outline.md"
     text = render("recovery.md.j2", project_name=project.name, summary=summary, files=project.files(),
                   outline=outline.read_text(encoding="utf-8") if outline.is_file() else "",
-                  author_note=author_note or "", edits=author_edits or [])
+                  author_note=author_note or "", edits=author_edits or [], after_plan=after_plan)
     return {"role": "user", "content": text}
 
 

@@ -35,6 +35,18 @@ class UsageTotals(BaseModel):
         self.requests += 1
 
 
+class RunRecord(BaseModel):
+    """One run of `kimi-writer write` on this book, for `status`."""
+
+    iterations: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float | None
+    outcome: str
+    ended_at: str
+    plan_only: bool = False
+
+
 class SessionState(BaseModel):
     """Everything needed to continue a run exactly where it stopped. Never holds the API key."""
 
@@ -50,6 +62,8 @@ class SessionState(BaseModel):
     model: str
     base_url: str
     outcome: str | None = None
+    plan_only: bool = False  # the latest run was a --plan-only run
+    runs: list[RunRecord] = Field(default_factory=list)
     updated_at: str = ""
 
     def save(self, project_root: Path) -> Path:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from .client import ToolCallRequest
-from .outline import chapter_number, chapter_target
+from .outline import chapter_number, chapter_target, is_chapter_file
 from .project import Project, ProjectError
 from .prompts import render
 from .style import PROJECT_FILE as PROJECT_PHRASES, banned_phrases, excerpt, find_hits
@@ -32,6 +32,7 @@ class Workspace:
     projects_dir: Path
     project: Project | None = None
     chapter_words: int | None = None  # --chapter-words: the target for every chapter
+    plan_only: bool = False  # --plan-only: planning files only, no chapters
 
     def require_project(self) -> Project:
         if self.project is None:
@@ -95,6 +96,9 @@ def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
 def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     """Write, then report the words against the chapter's target and any stock phrases just sent."""
     project = workspace.require_project()
+    if workspace.plan_only and is_chapter_file(project.relative_name(project.resolve(args.filename))):
+        raise ToolFailure(f"{args.filename} is a chapter, and this is a planning run (--plan-only): write "
+                          "outline.md and the story bible only; the chapters come in the next run")
     name, words = project.write(args.filename, args.content, args.mode)
     verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
     target = chapter_target(project, name, workspace.chapter_words)
