@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ class Agent:
         self.workspace = workspace
         self.state = state
         self.connection = connection
-        self.tools = tool_schemas()
+        self.tools = tool_schemas(drafting=workspace.writer is not None)
         self.meter = ContextMeter(self.tools)
         self.format_errors_in_a_row = 0
         self.iterations_this_run = 0
@@ -131,11 +132,11 @@ class Agent:
         compress = False
         answered: set[str] = set()
         try:
-            for call in turn.tool_calls:
-                result = self._run_call(turn, call)
-                answered.add(call.id)
-                self.record(call, result)
-                compress = compress or result.compress
+            for group in _batches(turn.tool_calls, self.settings.parallel):
+                for call, result in zip(group, self._run_calls(turn, group)):
+                    answered.add(call.id)
+                    self.record(call, result)
+                    compress = compress or result.compress
         finally:  # a stop in the middle still leaves every tool call answered
             for call in turn.tool_calls:
                 if call.id not in answered:
@@ -143,6 +144,16 @@ class Agent:
                                           "content": render("not_executed.md.j2", tool_name=call.name)})
         if compress:
             self.compress()
+
+    def _run_calls(self, turn: AssistantTurn, group: list[ToolCallRequest]) -> list[ToolResult]:
+        """One call, or several draft_chapter calls at once (--parallel)."""
+        if len(group) == 1:
+            return [self._run_call(turn, group[0])]
+        pool = ThreadPoolExecutor(max_workers=self.settings.parallel, thread_name_prefix="draft")
+        try:
+            return list(pool.map(lambda call: self._run_call(turn, call), group))
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _run_call(self, turn: AssistantTurn, call: ToolCallRequest) -> ToolResult:
         if turn.finish_reason == "length":
@@ -168,7 +179,7 @@ class Agent:
         project = self.workspace.project
         self.state.written[name] = words
         self.state.file_hashes[name] = edits.remember(project, name)
-        if self.settings.context == "compact":
+        if self.settings.context == "compact" and call.name == "write_file":
             arguments = json.loads(call.arguments)
             text = project.read(name)[1]
             if chapter_number(name) is not None:
@@ -325,6 +336,18 @@ class Agent:
         project = self.workspace.project
         return RunSummary(outcome, str(project.root) if project else None, sorted(self.state.written.items()),
                           self.iterations_this_run, usage.prompt_tokens, usage.completion_tokens, cost)
+
+
+def _batches(calls: list[ToolCallRequest], parallel: int) -> list[list[ToolCallRequest]]:
+    """Calls in order; with --parallel above 1, consecutive draft_chapter calls form one batch."""
+    batches: list[list[ToolCallRequest]] = []
+    for call in calls:
+        joins = parallel > 1 and call.name == "draft_chapter" and batches and batches[-1][-1].name == "draft_chapter"
+        if joins:
+            batches[-1].append(call)
+        else:
+            batches.append([call])
+    return batches
 
 
 def _history_message(turn: AssistantTurn) -> dict:

@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 import typer
 from pydantic import ValidationError
 
-from . import __version__, edits, local, recovery, style
+from . import __version__, drafting, edits, local, recovery, style
+from .api_errors import scrub
 from .agent import Agent, Connection
 from .book_commands import register_book_commands
 from .client import ModelClient
@@ -19,7 +20,9 @@ from .errors import ExitCode, UserError
 from .session import SessionState
 from .settings import Settings
 from .project import Project
+from .retry import Backoff
 from .tools import Workspace
+from .writer import Writer
 
 app = typer.Typer(
     add_completion=False,
@@ -97,6 +100,9 @@ def write(
     plan_only: Annotated[bool, typer.Option("--plan-only", help="Create the project and the plan (outline, story bible), then stop before drafting chapters.")] = False,
     provider: Annotated[Optional[str], typer.Option("--provider", help="'remote' (an API server) or 'local' (the bundled small model; needs the local extra). Default: remote, or local when no API key is set and the extra is installed.")] = None,
     model_path: Annotated[Optional[Path], typer.Option("--model-path", help="A GGUF model file for --provider local.")] = None,
+    writer_model: Annotated[Optional[str], typer.Option("--writer-model", help="A second model that drafts chapters from the planner's briefs (env KIMI_WRITER_WRITER_MODEL).")] = None,
+    writer_base_url: Annotated[Optional[str], typer.Option("--writer-base-url", help="The writer model's API URL (default: --base-url).")] = None,
+    parallel: Annotated[Optional[int], typer.Option("--parallel", help="Chapters drafted at once by the writer model (default 1).")] = None,
 ) -> None:
     """Write a book from PROMPT into a new project folder, or resume one with --recover."""
     try:
@@ -105,7 +111,8 @@ def write(
                                  compress_at=compress_at, checkpoint_every=checkpoint_every,
                                  chapter_words=chapter_words, max_retries=max_retries, max_cost=max_cost,
                                  max_tokens=max_tokens, context=context, plan_only=plan_only or None,
-                                 provider=provider, model_path=model_path)
+                                 provider=provider, model_path=model_path, writer_model=writer_model,
+                                 writer_base_url=writer_base_url, parallel=parallel)
         if use_local_model(settings):
             raise typer.Exit(_run_local(settings, recover, prompt))
         if settings.max_cost is not None and settings.price() is None:
@@ -133,11 +140,24 @@ def _prepare(settings: Settings, recover: str | None, prompt: str | None) -> tup
     return _new_run(settings, prompt if prompt is not None else _ask_prompt())
 
 
+def _client(settings: Settings, key: str, model: str | None = None, base_url: str | None = None) -> ModelClient:
+    return ModelClient(api_key=key, base_url=base_url or settings.base_url, model=model or settings.model,
+                       temperature=settings.temperature, max_tokens=settings.max_output_tokens,
+                       timeout=settings.request_timeout)
+
+
+def make_writer(settings: Settings, key: str, model: str | None = None) -> Writer:
+    """The writer model's client: its own model, URL and key, each falling back to the planner's."""
+    writer_key = settings.writer_api_key.get_secret_value() if settings.writer_api_key else key
+    client = _client(settings, writer_key, model or settings.writer_model, settings.writer_base_url)
+    return Writer(client, Backoff(settings.max_retries, settings.retry_base_delay), settings.max_output_tokens)
+
+
 def _run(settings: Settings, key: str, source: str, state: SessionState, workspace: Workspace) -> int:
-    client = ModelClient(api_key=key, base_url=settings.base_url, model=settings.model,
-                         temperature=settings.temperature, max_tokens=settings.max_output_tokens,
-                         timeout=settings.request_timeout)
-    agent = Agent(settings, client, make_display(), workspace, state, Connection(source, key))
+    display = make_display()
+    if settings.writer_model:
+        workspace.writer, workspace.on_draft = make_writer(settings, key), display.draft_progress
+    agent = Agent(settings, _client(settings, key), display, workspace, state, Connection(source, key))
     return int(agent.run())
 
 
@@ -159,7 +179,8 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
     if not prompt:
         raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
     messages = [
-        {"role": "system", "content": style.system_prompt(settings.max_iterations, plan_only=settings.plan_only)},
+        {"role": "system", "content": style.system_prompt(settings.max_iterations, plan_only=settings.plan_only,
+                                                          drafting=settings.writer_model is not None)},
         {"role": "user", "content": prompt},
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url,
@@ -176,7 +197,7 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
     """The state to continue: the exact saved conversation, or a fresh one from a summary."""
     found = recovery.load(argument, settings.projects_dir)
     system = {"role": "system", "content": style.system_prompt(settings.max_iterations, found.project,
-                                                                settings.plan_only)}
+                                                                settings.plan_only, settings.writer_model is not None)}
     if found.state is not None:
         state = found.state
         author_edits = edits.find_edits(found.project, state.file_hashes)
@@ -193,6 +214,46 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
     state.plan_only = settings.plan_only
     state.project_dir = str(found.project.root)
     return state, _workspace(settings, found.project)
+
+
+@app.command()
+def draft(
+    project: Annotated[str, typer.Argument(help="A project folder, or a project name under the projects folder.", metavar="PROJECT")],
+    chapters: Annotated[Optional[str], typer.Option("--chapters", help="Which outline chapters, e.g. 3-8 or 2,5 (default: all).")] = None,
+    parallel: Annotated[Optional[int], typer.Option("--parallel", help="Chapters drafted at once (default 1).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Draft chapters that already have a file again.")] = False,
+    writer_model: Annotated[Optional[str], typer.Option("--writer-model", help="The model that drafts (default: KIMI_WRITER_WRITER_MODEL, else --model).")] = None,
+    writer_base_url: Annotated[Optional[str], typer.Option("--writer-base-url", help="Its API URL (default: --base-url).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Model name (env KIMI_WRITER_MODEL).")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible API URL.")] = None,
+    chapter_words: Annotated[Optional[int], typer.Option("--chapter-words", help="Target words per chapter (default: from the outline).")] = None,
+    projects_dir: Annotated[Optional[Path], typer.Option("--projects-dir", help="Folder of projects (default ./projects).")] = None,
+) -> None:
+    """Draft chapters of PROJECT's outline with the writer model, several at once."""
+    from .book_commands import open_project
+
+    try:
+        settings = load_settings(projects_dir=projects_dir, model=model, base_url=base_url, parallel=parallel,
+                                 writer_model=writer_model, writer_base_url=writer_base_url,
+                                 chapter_words=chapter_words)
+        key = require_key(settings)
+        book = open_project(project, settings.projects_dir)
+        todo, skipped = drafting.plan_drafts(book, chapters, overwrite)
+    except UserError as error:
+        raise _fail(str(error)) from None
+    for name in skipped:
+        typer.echo(f"skipped {name}: it exists (use --overwrite to draft it again)")
+    display = make_display()
+    writer = make_writer(settings, key, model=settings.writer_model or settings.model)
+    outcomes = drafting.draft_all(book, writer, todo, settings.parallel, settings.chapter_words, display.draft_progress)
+    for outcome in outcomes:
+        if outcome.draft:
+            display.tool_result(f"drafted {outcome.draft.name}: {outcome.draft.words:,} words", True)
+        else:
+            display.tool_result(f"failed {outcome.filename}: {scrub(outcome.error, key)}", False)
+    failed = sum(1 for outcome in outcomes if outcome.draft is None)
+    typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} chapters drafted" + (f", {failed} failed." if failed else "."))
+    raise typer.Exit(int(ExitCode.MODEL_ERROR if failed else ExitCode.FINISHED))
 
 
 register_book_commands(app)

@@ -65,17 +65,25 @@ def _latest(messages: list[dict], prefix: str) -> dict | None:
                  if m.get("role") == "user" and str(m.get("content", "")).startswith(prefix)), None)
 
 
+def story_bible(project: Project) -> list[tuple[str, str]]:
+    """(file, text) of every planning file but the outline: characters, setting, style notes."""
+    chapter_names = {info.name for _, info in chapter_files(project)}
+    return [(f.name, _cut(project.read(f.name)[1], BIBLE_WORDS, f.name)) for f in project.files()
+            if f.name not in chapter_names and f.name != "outline.md" and f.name != "banned_phrases.txt"]
+
+
+def tail_words(text: str, words: int = TAIL_WORDS) -> str:
+    return " ".join(text.split()[-words:])
+
+
 def book_context(project: Project, summaries: dict[str, str]) -> str:
-    files = project.files()
     chapters = [info for _, info in chapter_files(project)]
-    chapter_names = {info.name for info in chapters}
-    bible = [(f.name, _cut(project.read(f.name)[1], BIBLE_WORDS, f.name)) for f in files
-             if f.name not in chapter_names and f.name != "outline.md"]
+    bible = story_bible(project)
     listed = [(c.name, c.words, summaries.get(c.name) or extractive_summary(project.read(c.name)[1]))
               for c in chapters]
     numbered = [(n, info) for n, info in chapter_files(project) if n is not None]
     latest = max(numbered, key=lambda pair: pair[0])[1] if numbered else None
-    tail = " ".join(project.read(latest.name)[1].split()[-TAIL_WORDS:]) if latest else ""
+    tail = tail_words(project.read(latest.name)[1]) if latest else ""
     return render("book_context.md.j2", project_name=project.name, outline=read_outline(project),
                   bible=bible, summaries=listed, tail=tail, tail_name=latest.name if latest else "")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass, field
 
 from rich.console import Console, Group
@@ -46,10 +47,23 @@ class PlainDisplay:
         self.out = stream or sys.stdout
         self.turn = _TurnView()
         self._open_section: str | None = None
+        self._lock = threading.Lock()
+        self.drafts: dict[str, int] = {}  # chapters being drafted -> characters received
 
     def _write(self, text: str) -> None:
-        self.out.write(text)
-        self.out.flush()
+        with self._lock:
+            self.out.write(text)
+            self.out.flush()
+
+    def draft_progress(self, name: str, chars: int | None) -> None:
+        """A chapter draft started (0), grew (chars) or ended (None); called from worker threads."""
+        if chars is None:
+            self.drafts.pop(name, None)
+        elif name not in self.drafts:
+            self.drafts[name] = chars
+            self._write(f"drafting {name}…\n")
+        else:
+            self.drafts[name] = chars
 
     def _section(self, name: str) -> None:
         if self._open_section != name:
@@ -151,6 +165,25 @@ class LiveDisplay(PlainDisplay):
 
     def tool_result(self, summary: str, ok: bool) -> None:
         self.console.print(Text(("  ✓ " if ok else "  ✗ ") + summary, style="green" if ok else "red"))
+
+    def draft_progress(self, name: str, chars: int | None) -> None:
+        """One live line per chapter in flight."""
+        with self._lock:
+            if chars is None:
+                self.drafts.pop(name, None)
+            else:
+                self.drafts[name] = chars
+            if self.drafts and self.live is None:
+                self.live = Live(console=self.console, get_renderable=self._render_drafts,
+                                 refresh_per_second=8, transient=True)
+                self.live.start()
+            elif not self.drafts and self.live is not None:
+                self.live.stop()
+                self.live = None
+
+    def _render_drafts(self) -> Group:
+        return Group(*[Text(f"drafting {name}: {chars:,} chars, ~{int(chars * WORDS_PER_CHAR):,} words",
+                            style="yellow") for name, chars in list(self.drafts.items())])
 
     def notice(self, text: str) -> None:
         self.end_turn()

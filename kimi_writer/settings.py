@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     provider: Literal["remote", "local"] | None = None  # None: remote, or local when no key is set
     model_path: Path | None = None  # a GGUF file for the local provider
     plan_only: bool = False
+    writer_model: str | None = None  # a second model that drafts chapters (draft_chapter)
+    writer_base_url: str | None = None  # default: base_url
+    writer_api_key: SecretStr | None = None  # KIMI_WRITER_WRITER_API_KEY; default: api_key
+    parallel: int = Field(default=1, ge=1, le=16, description="chapters drafted at once")
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 
     @model_validator(mode="after")

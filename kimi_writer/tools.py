@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from .client import ToolCallRequest
+from .writer import DraftFailed, Writer, draft_result
 from .outline import chapter_number, chapter_target, is_chapter_file
 from .project import Project, ProjectError
 from .prompts import render
@@ -33,6 +34,8 @@ class Workspace:
     project: Project | None = None
     chapter_words: int | None = None  # --chapter-words: the target for every chapter
     plan_only: bool = False  # --plan-only: planning files only, no chapters
+    writer: "Writer | None" = None  # --writer-model: enables draft_chapter
+    on_draft: Callable[[str, int | None], None] = lambda name, chars: None  # progress of a draft
 
     def require_project(self) -> Project:
         if self.project is None:
@@ -75,6 +78,14 @@ class ReadFileArgs(BaseModel):
 
 class ListFilesArgs(BaseModel):
     """List the project's files with word counts."""
+
+
+class DraftChapterArgs(BaseModel):
+    """Have the writer model draft a whole chapter from a brief; the draft is saved and you get a stub."""
+
+    filename: str = Field(description="The chapter file, e.g. 'chapter_03.md'.")
+    brief: str = Field(description="The chapter's beats from the outline, its point of view, tone and ending.")
+    target_words: int | None = Field(default=None, description="Length of the chapter.")
 
 
 class CompressContextArgs(BaseModel):
@@ -126,6 +137,23 @@ def list_files(workspace: Workspace, args: ListFilesArgs) -> ToolResult:
     return ToolResult(f"Files in '{project.name}':\n" + "\n".join(lines), f"listed {len(files)} files")
 
 
+def draft_chapter(workspace: Workspace, args: DraftChapterArgs) -> ToolResult:
+    project = workspace.require_project()
+    if workspace.writer is None:
+        raise ToolFailure("no writer model is configured; write the chapter with write_file")
+    if workspace.plan_only:
+        raise ToolFailure("this is a planning run (--plan-only); the chapters come in the next run")
+    target = args.target_words or chapter_target(project, args.filename, workspace.chapter_words)
+    try:
+        draft = workspace.writer.draft(project, args.filename, args.brief, target, workspace.on_draft)
+    except DraftFailed as error:
+        raise ToolFailure(f"{error}; try again, or write the chapter with write_file") from error
+    finally:
+        workspace.on_draft(args.filename, None)
+    summary = f"drafted {draft.name}: " + (f"{draft.words:,} of {target:,} words" if target else f"{draft.words:,} words")
+    return ToolResult(draft_result(draft, target, project), summary, written=(draft.name, draft.words))
+
+
 def compress_context(workspace: Workspace, args: CompressContextArgs) -> ToolResult:
     return ToolResult(
         "Compression requested: older history will be replaced by a summary after this turn.",
@@ -171,16 +199,19 @@ TOOLS: dict[str, Tool] = {
         Tool("read_file", ReadFileArgs, read_file),
         Tool("list_files", ListFilesArgs, list_files),
         Tool("compress_context", CompressContextArgs, compress_context),
+        Tool("draft_chapter", DraftChapterArgs, draft_chapter),
     )
 }
 
 
-def tool_schemas() -> list[dict]:
-    return [tool.schema() for tool in TOOLS.values()]
+def tool_schemas(drafting: bool = False) -> list[dict]:
+    """The tools offered to the model; draft_chapter only when a writer model is set."""
+    return [tool.schema() for tool in TOOLS.values() if drafting or tool.name != "draft_chapter"]
 
 
-def _format_error(kind: str, tool_name: str, detail: str = "") -> ToolResult:
-    text = render("format_error.md.j2", kind=kind, tool_name=tool_name, detail=detail, tool_names=list(TOOLS))
+def _format_error(kind: str, tool_name: str, detail: str = "", drafting: bool = False) -> ToolResult:
+    names = [name for name in TOOLS if drafting or name != "draft_chapter"]
+    text = render("format_error.md.j2", kind=kind, tool_name=tool_name, detail=detail, tool_names=names)
     return ToolResult(text, f"malformed call to {tool_name}: {kind.replace('_', ' ')}", ok=False, format_error=True)
 
 
@@ -202,8 +233,8 @@ def parse_arguments(tool: Tool, raw_arguments: str) -> BaseModel | ToolResult:
 def execute(call: ToolCallRequest, workspace: Workspace) -> ToolResult:
     """Run one tool call; every failure becomes a result the model can read."""
     tool = TOOLS.get(call.name)
-    if tool is None:
-        return _format_error("unknown_tool", call.name or "(no name)")
+    if tool is None or (tool.name == "draft_chapter" and workspace.writer is None):
+        return _format_error("unknown_tool", call.name or "(no name)", drafting=workspace.writer is not None)
     args = parse_arguments(tool, call.arguments)
     if isinstance(args, ToolResult):
         return args

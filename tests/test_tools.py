@@ -61,8 +61,18 @@ def _keys(schema):
 
 
 def test_schema_names():
-    assert list(TOOLS) == TOOL_NAMES
+    assert list(TOOLS) == TOOL_NAMES + ["draft_chapter"]
     assert [schema["function"]["name"] for schema in tool_schemas()] == TOOL_NAMES
+    assert [schema["function"]["name"] for schema in tool_schemas(drafting=True)] == TOOL_NAMES + ["draft_chapter"]
+
+
+def test_draft_chapter_is_an_unknown_tool_without_a_writer(tmp_path):
+    from kimi_writer.client import ToolCallRequest
+
+    result = execute(ToolCallRequest("c1", "draft_chapter", '{"filename": "chapter_01.md", "brief": "b"}'),
+                     Workspace(tmp_path))
+    assert result.format_error and "There is no tool named `draft_chapter`" in result.text
+    assert "draft_chapter" not in result.text.split("The tools are:")[1]
 
 
 @pytest.mark.parametrize("schema", tool_schemas(), ids=TOOL_NAMES)

@@ -228,7 +228,8 @@ def test_no_key_is_one_sentence(tmp_path, server):
     import subprocess
     from tests.conftest import CLI, clean_env
 
-    result = subprocess.run([str(CLI), "write", "x"], cwd=tmp_path, env=clean_env(tmp_path),
+    # with the local extra installed, no key means the local model; the remote provider needs a key
+    result = subprocess.run([str(CLI), "write", "x"], cwd=tmp_path, env=clean_env(tmp_path, KIMI_WRITER_PROVIDER="remote"),
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("Error: no API key is set; export MOONSHOT_API_KEY=")

@@ -1,0 +1,118 @@
+"""The writer model: drafts one chapter from a brief, the story bible and the previous chapter's end.
+
+The planner (the thinking model) plans and reviews; the writer, a steadier prose model, drafts.
+Drafts are saved atomically; the planner gets a stub back, never the whole text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import openai
+
+from .client import ModelClient, StreamCut
+from .context import story_bible, tail_words
+from .manuscript import chapter_files
+from .outline import chapter_number, load_outline
+from .project import Project
+from .prompts import render
+from .retry import Backoff, transient_reason
+from .style import banned_phrases, find_hits
+
+
+class DraftFailed(Exception):
+    """The writer could not draft the chapter (after retries, for transient failures)."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    name: str
+    words: int
+    text: str
+    truncated: bool
+
+
+class _Progress:
+    """Reports the characters streamed so far for one chapter."""
+
+    def __init__(self, name: str, report: Callable[[str, int], None]):
+        self.name, self.report, self.chars = name, report, 0
+
+    def on_content(self, text: str) -> None:
+        self.chars += len(text)
+        self.report(self.name, self.chars)
+
+    def on_reasoning(self, text: str) -> None:
+        pass
+
+    def on_tool_call(self, index: int, name: str, chars: int) -> None:
+        pass
+
+
+def previous_chapter(project: Project, filename: str) -> tuple[str, str, str]:
+    """(its name, its last ~500 words, or else its synopsis from the outline) for the chapter
+    before `filename` in the outline."""
+    number = chapter_number(filename)
+    if number is None or number <= 1:
+        return "", "", ""
+    written = {n: info for n, info in chapter_files(project) if n is not None}
+    if number - 1 in written:
+        name = written[number - 1].name
+        return name, tail_words(project.read(name)[1]), ""
+    entry = next((e for e in load_outline(project) if e.number == number - 1), None)
+    if entry is None:
+        return "", "", ""
+    return f"chapter {number - 1}", "", f"{entry.title}: {entry.synopsis}".strip(": ")
+
+
+def writer_messages(project: Project, filename: str, brief: str, target_words: int | None) -> list[dict]:
+    previous_name, previous_tail, previous_synopsis = previous_chapter(project, filename)
+    return [
+        {"role": "system", "content": render("writer_system.md.j2", banned_phrases=banned_phrases(project))},
+        {"role": "user", "content": render(
+            "writer_request.md.j2", filename=filename, brief=brief, target_words=target_words,
+            bible=story_bible(project), previous_name=previous_name, previous_tail=previous_tail,
+            previous_synopsis=previous_synopsis)},
+    ]
+
+
+class Writer:
+    """Drafts chapters with the writer model, retrying transient failures."""
+
+    def __init__(self, client: ModelClient, backoff: Backoff, max_output_tokens: int):
+        self.client, self.backoff, self.max_output_tokens = client, backoff, max_output_tokens
+
+    def draft(self, project: Project, filename: str, brief: str, target_words: int | None,
+              report: Callable[[str, int], None]) -> Draft:
+        name = project.relative_name(project.resolve(filename))
+        messages = writer_messages(project, name, brief, target_words)
+        turn = self._complete(messages, _Progress(name, report))
+        text = turn.content.strip() + "\n"
+        if not text.strip():
+            raise DraftFailed(f"the writer returned no text for {name}")
+        name, words = project.write(name, text, "overwrite")
+        return Draft(name, words, text, turn.finish_reason == "length")
+
+    def _complete(self, messages: list[dict], progress: _Progress):
+        attempt = 0
+        while True:
+            try:
+                return self.client.complete(messages, None, progress, max_tokens=self.max_output_tokens)
+            except (StreamCut, openai.OpenAIError) as error:
+                reason = transient_reason(error)
+                if reason is None or attempt >= self.backoff.max_retries:
+                    raise DraftFailed(f"the writer model failed: {reason or error}") from error
+                attempt += 1
+                progress.chars = 0
+                time.sleep(self.backoff.delay(attempt, error))
+
+
+def draft_result(draft: Draft, target: int | None, project: Project) -> str:
+    """What the planner reads back: a stub of the draft, with its stock-phrase hits."""
+    lines = [line.strip() for line in draft.text.splitlines() if line.strip()] or [""]
+    hits = find_hits(draft.text, banned_phrases(project))
+    return render("draft_result.md.j2", name=draft.name, words=f"{draft.words:,}",
+                  target=f"{target:,}" if target else "", first=lines[0][:80], last=lines[-1][-80:],
+                  truncated=draft.truncated, hits=[{"phrase": h.phrase, "line": h.line} for h in hits])
