@@ -269,14 +269,11 @@ class Agent:
         except ContextOverflow:
             self.display.notice("The server says the request is over the model's token limit; compressing.")
             self.compress()
+            request, max_tokens = self.make_room()
             try:
-                return self.query(*self._request_and_tools(self.make_room()))
+                return self.query(request, self.tools, max_tokens)
             except ContextOverflow as again:
                 raise ContextFull("the server still reports the context over its limit after compression") from again
-
-    def _request_and_tools(self, room: tuple[list[dict], int]) -> tuple[list[dict], list[dict], int]:
-        request, max_tokens = room
-        return request, self.tools, max_tokens
 
     def query(self, messages: list[dict], tools: list[dict] | None, max_tokens: int) -> AssistantTurn:
         """One model turn. Transient failures (and cut streams, whose partial turn is discarded)

@@ -77,15 +77,13 @@ def tail_words(text: str, words: int = TAIL_WORDS) -> str:
 
 
 def book_context(project: Project, summaries: dict[str, str]) -> str:
-    chapters = [info for _, info in chapter_files(project)]
-    bible = story_bible(project)
+    numbered = chapter_files(project)
     listed = [(c.name, c.words, summaries.get(c.name) or extractive_summary(project.read(c.name)[1]))
-              for c in chapters]
-    numbered = [(n, info) for n, info in chapter_files(project) if n is not None]
-    latest = max(numbered, key=lambda pair: pair[0])[1] if numbered else None
+              for _, c in numbered]
+    latest = max(((n, c) for n, c in numbered if n is not None), key=lambda pair: pair[0], default=(0, None))[1]
     tail = tail_words(project.read(latest.name)[1]) if latest else ""
     return render("book_context.md.j2", project_name=project.name, outline=read_outline(project),
-                  bible=bible, summaries=listed, tail=tail, tail_name=latest.name if latest else "")
+                  bible=story_bible(project), summaries=listed, tail=tail, tail_name=latest.name if latest else "")
 
 
 def _cut(text: str, limit: int, name: str) -> str:
