@@ -112,14 +112,22 @@ def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = Non
     typer.echo(f"No banned phrases in {chapters} ({len(banned_phrases(book_project))} phrases checked).", err=True)
 
 
-def status_command(project: ProjectArgument, projects_dir: ProjectsDirOption = None) -> None:
+def status_command(
+    project: ProjectArgument,
+    chapter_words: Annotated[Optional[int], typer.Option("--chapter-words", help="Target words per chapter "
+                             "(env KIMI_WRITER_CHAPTER_WORDS; default: from the outline).")] = None,
+    projects_dir: ProjectsDirOption = None,
+) -> None:
     """Show PROJECT's outline against its manuscript, the totals, the last run and the resume command."""
+    from .cli import load_settings  # cli imports this module
+
     try:
+        target = load_settings(chapter_words=chapter_words).chapter_words
         book_project = open_project(project, projects_dir)
     except UserError as error:
         raise _fail(str(error)) from None
     console = Console() if sys.stdout.isatty() else Console(width=120, no_color=True, highlight=False)
-    print_status(book_project, console)
+    print_status(book_project, console, target)
 
 
 def outline_command(project: ProjectArgument, projects_dir: ProjectsDirOption = None) -> None:

@@ -81,6 +81,13 @@ def test_status_of_a_sample_project_with_exact_numbers(tmp_path):
     assert "Last run: no run recorded yet." in result.stdout
 
 
+def test_status_with_a_chapter_words_target(tmp_path):
+    write_sample_book(tmp_path / "projects")
+    result = run_offline(tmp_path, "status", "Fog_Over_London", "--chapter-words", "2500")
+    assert result.returncode == 0, result.stderr
+    assert "│ 3 │ The Reveal │ ch3.md                 │    14 │  2,500 │" in result.stdout
+
+
 def test_status_of_an_unknown_project_is_one_sentence(tmp_path):
     result = run_offline(tmp_path, "status", "Nothing_Here")
     assert result.returncode == 2
