@@ -289,7 +289,8 @@ class Agent:
                     raise self._permanent(error) from error
                 attempt += 1
                 delay = self.backoff.delay(attempt, error)
-                self.display.notice(f"retrying in {delay:.1f}s ({reason}; retry {attempt} of {self.settings.max_retries})")
+                shown = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
+                self.display.notice(f"retrying in {shown}s ({reason}; retry {attempt} of {self.settings.max_retries})")
                 time.sleep(delay)
                 continue
             self.display.end_turn()

@@ -30,7 +30,7 @@ def test_429_with_retry_after_is_honoured(server, run_cli, tmp_path):
     result = run_cli("write", "x")
     assert result.returncode == 0, result.stdout + result.stderr
     assert time.time() - started >= 1.0
-    assert "retrying in 1.0s (rate limited or overloaded, HTTP 429; retry 1 of 6)" in result.stdout
+    assert "retrying in 1s (rate limited or overloaded, HTTP 429; retry 1 of 6)" in result.stdout
     assert chapter(tmp_path) == BODY
     assert_clean_protocol(server)
 
