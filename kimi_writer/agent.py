@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 
 import openai
 
@@ -14,8 +14,16 @@ from . import compression, context, edits
 from .api_errors import fatal_from, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest
 from .display import PlainDisplay, RunSummary
+from .errors import (
+    AgentStop,
+    BudgetExceeded,
+    ContextFull,
+    ExitCode,
+    FatalModelError,
+    Finished,
+    IterationLimitReached,
+)
 from .outline import chapter_number
-from .errors import AgentStop, BudgetExceeded, ContextFull, ExitCode, FatalModelError, Finished, IterationLimitReached
 from .prompts import render
 from .recovery import resume_command
 from .retry import Backoff, transient_reason

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from collections.abc import Callable
-
 from .client import AssistantTurn
 from .project import Project, atomic_write_text
+from .prompts import render
 from .session import SessionState
 from .tokens import count_text
-from .prompts import render
 
 EXCERPT_CHARS = 1500
 SUMMARY_PREFIX = "[Context summary]"

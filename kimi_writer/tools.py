@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from .client import ToolCallRequest
-from .writer import DraftFailed, Writer, draft_result
 from .outline import chapter_number, chapter_target, is_chapter_file
 from .project import Project, ProjectError
 from .prompts import render
-from .style import PROJECT_FILE as PROJECT_PHRASES, banned_phrases, excerpt, find_hits
+from .style import PROJECT_FILE as PROJECT_PHRASES
+from .style import banned_phrases, excerpt, find_hits
+from .writer import DraftFailed, Writer, draft_result
 
 
 class ToolFailure(Exception):

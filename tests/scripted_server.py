@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 __all__ = ["ScriptedServer", "Turn", "ToolCall", "tool_call", "protocol_violations"]
 

@@ -238,7 +238,7 @@ def test_no_key_is_one_sentence(tmp_path, server):
 
 
 def test_key_from_dotenv_and_flags_override_env(server, run_cli, tmp_path):
-    (tmp_path / ".env").write_text(f"MOONSHOT_API_KEY=from-dotenv\nKIMI_WRITER_MODEL=env-model\n")
+    (tmp_path / ".env").write_text("MOONSHOT_API_KEY=from-dotenv\nKIMI_WRITER_MODEL=env-model\n")
     server.add(Turn(content="Nothing to do."))
     result = run_cli("write", "x", "--model", "flag-model", "--projects-dir", "books",
                      env={"KIMI_WRITER_API_KEY": ""})
