@@ -12,7 +12,7 @@ import openai
 
 from . import compression, context, edits
 from .api_errors import fatal_from, is_context_overflow
-from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest
+from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest, TurnCut
 from .display import PlainDisplay, RunSummary
 from .errors import (
     AgentStop,
@@ -285,26 +285,75 @@ class Agent:
 
     def query(self, messages: list[dict], tools: list[dict] | None, max_tokens: int) -> AssistantTurn:
         """One model turn. Transient failures (and cut streams, whose partial turn is discarded)
-        are retried with backoff; anything else stops the run with one clear sentence."""
-        attempt = 0
+        are retried with backoff; a turn cut for its length or time is retried once, asking for
+        a shorter reply; anything else stops the run with one clear sentence."""
+        attempt = cuts = 0
         while True:
             try:
-                turn = self.client.complete(messages, tools, self.display, max_tokens=max_tokens)
+                turn = self.client.complete(messages, tools, self.display, max_tokens=max_tokens,
+                                            budget_tokens=self.output_allowance(messages))
+            except TurnCut as cut:
+                cuts += 1
+                messages = self._after_cut(cut, messages, cuts, max_tokens)
+                continue
             except (StreamCut, openai.OpenAIError) as error:
-                self.display.end_turn()
-                reason = transient_reason(error)
-                if reason is None or attempt >= self.settings.max_retries:
-                    raise self._permanent(error) from error
                 attempt += 1
-                delay = self.backoff.delay(attempt, error)
-                shown = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
-                self.display.notice(f"retrying in {shown}s ({reason}; retry {attempt} of {self.settings.max_retries})")
-                time.sleep(delay)
+                self._before_retry(error, attempt)
                 continue
             self.display.end_turn()
             if turn.usage:
                 self.state.usage.add(turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.usage.cached_tokens)
             return turn
+
+    def _before_retry(self, error: BaseException, attempt: int) -> None:
+        """Wait before retry number `attempt`, or raise if retrying cannot help or is used up."""
+        self.display.end_turn()
+        reason = transient_reason(error)
+        if reason is None or attempt > self.settings.max_retries:
+            raise self._permanent(error) from error
+        delay = self.backoff.delay(attempt, error)
+        shown = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
+        self.display.notice(f"retrying in {shown}s ({reason}; retry {attempt} of {self.settings.max_retries})")
+        time.sleep(delay)
+
+    def output_allowance(self, messages: list[dict]) -> int | None:
+        """Output tokens the reply to `messages` may produce before it alone takes the book over
+        --max-tokens or --max-cost; None without a budget."""
+        if self.settings.max_tokens is None and self.settings.max_cost is None:
+            return None
+        usage, prompt = self.state.usage, self.meter.used(messages)
+        allowed = []
+        if self.settings.max_tokens is not None:
+            allowed.append(self.settings.max_tokens - usage.prompt_tokens - usage.completion_tokens - prompt)
+        price, budget = self.settings.price(), self.settings.max_cost
+        if budget is not None and price is not None and price.output > 0:
+            left = budget - (usage.cost(price) or 0.0) - prompt * price.input / 1_000_000
+            allowed.append(int(left * 1_000_000 / price.output))
+        return max(0, min(allowed)) if allowed else None
+
+    def _after_cut(self, cut: TurnCut, messages: list[dict], cuts: int, max_tokens: int) -> list[dict]:
+        """Count the cut turn, then stop (budget, or a second cut in a row) or return the request
+        to retry: the same messages with a note asking for a shorter reply."""
+        self.display.end_turn()
+        self.state.usage.add(self.meter.used(messages), cut.output_tokens, 0)
+        if cut.kind == "budget":
+            raise BudgetExceeded(self._over_budget())
+        if cuts >= 2:
+            raise FatalModelError(f"the model's reply was cut off twice in a row, the second time because {cut}; "
+                                  "try again, or try another model with --model.")
+        self.display.notice(f"The reply was cut off: {cut}. Retrying once, asking for a shorter reply.")
+        note = render("turn_cut.md.j2", reason=str(cut), max_tokens=max_tokens)
+        return [*messages, {"role": "user", "content": note}]
+
+    def _over_budget(self) -> str:
+        """The sentence for a turn stopped in flight by --max-tokens or --max-cost."""
+        usage, limit = self.state.usage, self.settings.max_tokens
+        total = usage.prompt_tokens + usage.completion_tokens
+        if limit is not None and total > limit:
+            return f"the reply in progress took the book to about {total:,} tokens, over --max-tokens {limit:,}; it was stopped"
+        cost = usage.cost(self.settings.price()) or 0.0
+        return (f"the reply in progress took the book to about ${cost:.4f}, "
+                f"over --max-cost ${self.settings.max_cost or 0:.2f}; it was stopped")
 
     def _permanent(self, error: BaseException) -> Exception:
         if isinstance(error, openai.BadRequestError) and is_context_overflow(error):

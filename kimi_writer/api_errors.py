@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openai
 
-from .client import StreamCut
+from .client import NotAStream, StreamCut
 from .errors import FatalModelError
 
 
@@ -56,6 +56,8 @@ def fatal_from(error: BaseException, *, base_url: str, model: str, key_source: s
         sentence = f"The server at {base_url} did not answer in time, even after retries."
     elif isinstance(error, openai.APIConnectionError):
         sentence = f"Could not connect to {base_url}, even after retries; check the address and your network."
+    elif isinstance(error, NotAStream):
+        sentence = str(error)
     elif isinstance(error, StreamCut):
         sentence = f"The server kept cutting the stream off, even after retries ({error})."
     else:

@@ -143,7 +143,7 @@ def _prepare(settings: Settings, recover: str | None, prompt: str | None) -> tup
 def _client(settings: Settings, key: str, model: str | None = None, base_url: str | None = None) -> ModelClient:
     return ModelClient(api_key=key, base_url=base_url or settings.base_url, model=model or settings.model,
                        temperature=settings.temperature, max_tokens=settings.max_output_tokens,
-                       timeout=settings.request_timeout)
+                       timeout=settings.request_timeout, turn_timeout=settings.turn_timeout)
 
 
 def make_writer(settings: Settings, key: str, model: str | None = None) -> Writer:

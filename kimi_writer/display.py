@@ -91,6 +91,7 @@ class PlainDisplay:
             self._open_section = None
         for name, chars in self.turn.tool_calls.values():
             self._write(_tool_line(name, chars) + "\n")
+        self.turn.tool_calls = {}  # printed once: a later notice must not print them again
 
     def tool_result(self, summary: str, ok: bool) -> None:
         self._write(("  -> " if ok else "  !! ") + summary + "\n")

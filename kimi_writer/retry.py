@@ -10,13 +10,15 @@ from datetime import datetime, timezone
 import openai
 
 from .api_errors import is_quota_error
-from .client import StreamCut
+from .client import NotAStream, StreamCut, TurnCut
 
 MAX_HONOURED_RETRY_AFTER = 300.0
 
 
 def transient_reason(error: BaseException) -> str | None:
     """Why a retry may succeed, in a few words; None for a failure that retrying cannot fix."""
+    if isinstance(error, (NotAStream, TurnCut)):
+        return None  # a wrong address, or a cut made on purpose: the same request would fare the same
     if isinstance(error, StreamCut):
         return f"{error}; the partial reply was discarded"
     if isinstance(error, openai.APITimeoutError):

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=6, ge=0)
     retry_base_delay: float = Field(default=1.0, ge=0, description="first backoff delay in seconds")
     request_timeout: float = Field(default=600.0, gt=0)
+    turn_timeout: float = Field(default=900.0, gt=0, description="seconds one model turn may stream, in all")
     max_format_errors: int = Field(default=5, ge=1)
     context: Literal["full", "compact"] = "compact"
     provider: Literal["remote", "local"] | None = None  # None: remote, or local when no key is set

@@ -23,6 +23,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import threading
@@ -31,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 __all__ = ["ScriptedServer", "Turn", "ToolCall", "tool_call", "protocol_violations"]
 
@@ -83,7 +84,15 @@ class Turn:
     Faults: ``status``/``error_body`` answer with an HTTP error instead;
     ``headers`` are added to the response; ``cut_after=N`` sends only the
     first N SSE events then closes; ``omit_done`` drops ``data: [DONE]``;
-    ``delay`` sleeps between SSE events; ``hang`` sleeps before answering.
+    ``delay`` sleeps between SSE events; ``hang`` sleeps before answering;
+    ``endless`` streams the reasoning over and over and never finishes (a
+    model that thinks without end; stop it with ``delay`` or by hanging up).
+
+    Other servers: ``repeat_call_head`` repeats ``id``, ``type`` and
+    ``function.name`` in every chunk of a piecewise tool call
+    (llama-cpp-python's server); ``raw_body`` answers 200 with that text as
+    it is, under ``raw_content_type`` (no Content-Type header if ``None``),
+    instead of a stream (a web page, an empty body, plain JSON).
     """
 
     content: str = ""
@@ -101,6 +110,10 @@ class Turn:
     omit_done: bool = False
     delay: float = 0.0
     hang: float = 0.0
+    endless: bool = False
+    repeat_call_head: bool = False
+    raw_body: str | None = None
+    raw_content_type: str | None = "text/html"
 
     def resolved_finish_reason(self) -> str | None:
         """The finish_reason actually sent (``"auto"`` resolved)."""
@@ -207,9 +220,24 @@ def _deltas(turn: Turn) -> list[dict]:
         head = {"index": index, "id": call.id, "type": "function", "function": function}
         deltas.append({"tool_calls": [head]})
         if not whole:
-            pieces = _pieces(call.arguments)
-            deltas += [{"tool_calls": [{"index": index, "function": {"arguments": p}}]} for p in pieces]
+            deltas += [{"tool_calls": [_argument_piece(turn, index, call, p)]} for p in _pieces(call.arguments)]
     return deltas
+
+
+def _argument_piece(turn: Turn, index: int, call: ToolCall, piece: str) -> dict:
+    """One piece of a call's arguments; with ``repeat_call_head``, id, type and name again."""
+    if turn.repeat_call_head:
+        return {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": piece}}
+    return {"index": index, "function": {"arguments": piece}}
+
+
+def endless_events(turn: Turn, base: dict) -> Iterator[dict]:
+    """Reasoning pieces for ever and never a finish chunk: a model that thinks without end."""
+    for number, piece in enumerate(itertools.cycle(_pieces(turn.reasoning or "Still thinking. "))):
+        delta = {turn.reasoning_field: _reasoning_value(turn, piece)}
+        if number == 0:
+            delta["role"] = "assistant"
+        yield {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
 
 
 def stream_events(turn: Turn, base: dict, usage: dict, include_usage: bool) -> list[dict]:
@@ -302,7 +330,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
         self.close_connection = True
 
-    def send_events(self, events: list[dict], turn: Turn, stop: threading.Event) -> None:
+    def send_raw(self, turn: Turn) -> None:
+        """A 200 whose body is ``turn.raw_body`` as it is, and close."""
+        payload = (turn.raw_body or "").encode()
+        self.send_response(200)
+        if turn.raw_content_type is not None:
+            self.send_header("Content-Type", turn.raw_content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+        self.close_connection = True
+
+    def send_events(self, events: Iterable[dict], turn: Turn, stop: threading.Event) -> None:
         """Send SSE ``events`` (honouring the turn's faults), then close.
 
         The body is delimited by closing the connection, so a cut stream
@@ -316,11 +356,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.close_connection = True
-        lines = [f"data: {json.dumps(e, ensure_ascii=False)}\n\n" for e in events]
+        lines: Iterable[str] = (f"data: {json.dumps(e, ensure_ascii=False)}\n\n" for e in events)
         if turn.cut_after is not None:
-            lines = lines[: turn.cut_after]
-        elif not turn.omit_done:
-            lines.append("data: [DONE]\n\n")
+            lines = itertools.islice(lines, turn.cut_after)
+        elif not turn.omit_done and not turn.endless:
+            lines = itertools.chain(lines, ["data: [DONE]\n\n"])
         for n, line in enumerate(lines):
             if n and turn.delay and stop.wait(turn.delay):
                 return
@@ -482,6 +522,10 @@ class ScriptedServer:
             "created": int(time.time()),
             "model": body.get("model") or self.models[0],
         }
+        if turn.raw_body is not None:
+            return handler.send_raw(turn)
+        if turn.endless:
+            return handler.send_events(endless_events(turn, base), turn, self._stop)
         usage = _usage(turn, size)
         if body.get("stream"):
             include = bool((body.get("stream_options") or {}).get("include_usage"))
