@@ -283,7 +283,7 @@ class _TurnRun:
         except (openai.APIConnectionError, openai.APITimeoutError) as error:
             raise StreamCut(f"the connection dropped mid-stream ({type(error).__name__})") from error
         except ValueError as error:  # a data line that is not JSON
-            raise self._not_a_stream(stream.response, "text that is not JSON") from error
+            raise self._not_a_stream("text that is not JSON") from error
         finally:
             stream.close()
         return self._finished(stream.response)
@@ -296,7 +296,7 @@ class _TurnRun:
         if chars > caps.length_chars:
             raise TurnCut(caps.length_reason, "length", estimated_tokens(chars))
 
-    def _not_a_stream(self, response: Any, what: str | None) -> StreamCut:
+    def _not_a_stream(self, what: str) -> StreamCut:
         if self.builder.chunks:
             return StreamCut("the stream carried a line that is not JSON")
         return NotAStream(f"the server at {self.base_url} answered with {what}, "
@@ -306,7 +306,7 @@ class _TurnRun:
         if self.builder.chunks == 0:
             what = _what_came(response)
             if what is not None:
-                raise self._not_a_stream(response, what)
+                raise self._not_a_stream(what)
         turn = self.builder.finish()
         if turn.finish_reason is None:
             raise StreamCut("the stream ended without a finish_reason")

@@ -105,6 +105,7 @@ def test_a_budget_stops_a_turn_in_flight(server, run_cli, tmp_path, flag, value,
     ("", "text/event-stream", "an empty body"),
     ("", None, "an empty body"),
     ('{"object": "list", "data": [{"id": "kimi-k2.6"}]}', "application/json", "application/json"),
+    ("data: <html>Bad gateway</html>\n\n", "text/event-stream", "text that is not JSON"),
 ])
 def test_a_reply_that_is_not_a_stream_stops_at_once_with_one_sentence(server, run_cli, body, content_type, what):
     server.add(Turn(raw_body=body, raw_content_type=content_type))
