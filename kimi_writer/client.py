@@ -123,6 +123,15 @@ class _CallParts:
     chars: int = 0
 
 
+def _dicts(value: Any) -> list[dict]:
+    """The objects of a JSON list (a stream from a stranger may hold anything)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _merged_name(so_far: str, piece: str) -> str:
     """A piece that repeats the whole name so far is the same name (llama-cpp-python sends the
     name in every chunk); any other piece continues it."""
@@ -144,29 +153,31 @@ class _TurnBuilder:
         self._slot_of_index: dict[int, int] = {}
 
     def add(self, chunk: Any) -> None:
+        """One chunk, as the plain JSON object it arrived as."""
         self.chunks += 1
-        if getattr(chunk, "usage", None) is not None:
-            self.turn.usage = Usage.parse(chunk.usage)
-        for choice in chunk.choices or []:
-            extra = choice.model_extra or {}
-            if extra.get("usage") is not None:
-                self.turn.usage = Usage.parse(extra["usage"])
-            if choice.delta is not None:
-                self._add_delta(choice.delta)
-            if choice.finish_reason:
-                self.turn.finish_reason = choice.finish_reason
+        if not isinstance(chunk, dict):
+            return
+        if chunk.get("usage") is not None:
+            self.turn.usage = Usage.parse(chunk["usage"])
+        for choice in _dicts(chunk.get("choices")):
+            if choice.get("usage") is not None:
+                self.turn.usage = Usage.parse(choice["usage"])
+            if isinstance(choice.get("delta"), dict):
+                self._add_delta(choice["delta"])
+            if choice.get("finish_reason"):
+                self.turn.finish_reason = choice["finish_reason"]
 
-    def _add_delta(self, delta: Any) -> None:
-        extra = delta.model_extra or {}
+    def _add_delta(self, delta: dict) -> None:
         for name in REASONING_FIELDS:
-            value = extra.get(name)
+            value = delta.get(name)
             if value:
                 self._add_reasoning(name, value)
-        if delta.content:
-            self._content.append(delta.content)
-            self.chars += len(delta.content)
-            self.listener.on_content(delta.content)
-        for piece in delta.tool_calls or []:
+        content = delta.get("content")
+        if content and isinstance(content, str):
+            self._content.append(content)
+            self.chars += len(content)
+            self.listener.on_content(content)
+        for piece in _dicts(delta.get("tool_calls")):
             self._add_tool_call_piece(piece)
 
     def _add_reasoning(self, name: str, value: Any) -> None:
@@ -194,24 +205,27 @@ class _TurnBuilder:
             else:
                 details.append(dict(item))
 
-    def _add_tool_call_piece(self, piece: Any) -> None:
+    def _add_tool_call_piece(self, piece: dict) -> None:
         slot = self._slot_for(piece)
-        call, function = self._calls[slot], piece.function
-        call.id = call.id or piece.id or ""
-        if function is not None and function.name:
-            call.name = _merged_name(call.name, function.name)
-        if function is not None and function.arguments:
-            call.pieces.append(function.arguments)
-            call.chars += len(function.arguments)
-            self.chars += len(function.arguments)
+        call = self._calls[slot]
+        function = piece.get("function") if isinstance(piece.get("function"), dict) else {}
+        name, arguments = function.get("name"), function.get("arguments")
+        call.id = call.id or _text(piece.get("id"))
+        if name and isinstance(name, str):
+            call.name = _merged_name(call.name, name)
+        if arguments and isinstance(arguments, str):
+            call.pieces.append(arguments)
+            call.chars += len(arguments)
+            self.chars += len(arguments)
         self.listener.on_tool_call(slot, call.name, call.chars)
 
-    def _slot_for(self, piece: Any) -> int:
+    def _slot_for(self, piece: dict) -> int:
         """The call a piece belongs to: by index; a new id at a known index starts a new call."""
-        index = piece.index if piece.index is not None else len(self._calls)
+        index, new_id = piece.get("index"), _text(piece.get("id"))
+        index = index if index is not None else len(self._calls)
         slot = self._slot_of_index.get(index)
-        if slot is None or (piece.id and self._calls[slot].id and piece.id != self._calls[slot].id):
-            self._calls.append(_CallParts(piece.id or ""))
+        if slot is None or (new_id and self._calls[slot].id and new_id != self._calls[slot].id):
+            self._calls.append(_CallParts(new_id))
             slot = self._slot_of_index[index] = len(self._calls) - 1
         return slot
 
@@ -349,17 +363,23 @@ class ModelClient:
         request = self._request(messages, tools, limit)
         run = _TurnRun(_TurnBuilder(listener), _caps(limit, budget_tokens), self.base_url)
         worker = threading.Thread(target=run.work, name="model-stream", daemon=True,
-                                  args=(lambda: self._client.chat.completions.create(**request),))
+                                  args=(lambda: self._open_stream(request),))
         worker.start()
         return run.wait(self.turn_timeout)
+
+    def _open_stream(self, request: dict[str, Any]) -> openai.Stream[object]:
+        """POST the request through the SDK (its errors, retries off, timeouts) and stream the
+        chunks as plain JSON objects: building the SDK's typed chunk objects cost ~0.1 ms per
+        chunk, most of the time spent on a long reply (bench/stream_arguments.py). The body is
+        sent as it is, without the SDK's type-directed transform of `messages` (~15 ms per call
+        at 100k tokens of history)."""
+        return self._client.post("/chat/completions", body=request, cast_to=object, stream=True,
+                                 stream_cls=openai.Stream[object])
 
     def _request(self, messages: list[dict], tools: list[dict] | None, max_tokens: int) -> dict[str, Any]:
         request: dict[str, Any] = dict(
             model=self.model,
-            # The history goes in extra_body, which the SDK sends as it is: its type-directed
-            # transform of `messages` cost ~15 ms per call at 100k tokens of history (bench/).
-            messages=[],
-            extra_body={"messages": messages},
+            messages=messages,
             temperature=self.temperature,
             max_tokens=max_tokens,
             stream=True,
