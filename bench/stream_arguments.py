@@ -9,6 +9,10 @@ each piece is appended to a string.
 
 To time another checkout's client (for a before/after figure), put it first on the path:
     PYTHONPATH=/work/main python bench/stream_arguments.py
+
+Measured on a shared 2-core machine (2026-11-25):
+    before (`+=` on strings, the SDK's typed chunks):  1 MB 2.6-3.2 s, 4 MB 17-18 s
+    after (pieces joined once, chunks as plain JSON):  1 MB 0.34-0.36 s, 4 MB 1.3-1.4 s
 """
 
 from __future__ import annotations

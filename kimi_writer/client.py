@@ -329,11 +329,11 @@ class _TurnRun:
     def wait(self, seconds: float) -> AssistantTurn:
         """The turn, or the error the worker met; TurnCut when `seconds` pass first."""
         try:
-            finished = self.done.wait(seconds)
+            self.done.wait(seconds)
         finally:
             with self.lock:
                 self.stopped = True
-        if not finished:
+        if not self.done.is_set():
             raise TurnCut(f"the reply ran past KIMI_WRITER_TURN_TIMEOUT ({seconds:g} s)", "time",
                           estimated_tokens(self.builder.chars))
         if self.error is not None:
