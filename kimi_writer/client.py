@@ -112,7 +112,6 @@ class AssistantTurn:
         return message
 
 
-
 @dataclass
 class _CallParts:
     """A tool call being streamed: its argument pieces are joined once, at the end."""
@@ -328,12 +327,13 @@ class _TurnRun:
 
     def wait(self, seconds: float) -> AssistantTurn:
         """The turn, or the error the worker met; TurnCut when `seconds` pass first."""
+        finished = False
         try:
             self.done.wait(seconds)
         finally:
-            with self.lock:
-                self.stopped = True
-        if not self.done.is_set():
+            with self.lock:  # from here on the worker touches nothing
+                self.stopped, finished = True, self.done.is_set()
+        if not finished:
             raise TurnCut(f"the reply ran past KIMI_WRITER_TURN_TIMEOUT ({seconds:g} s)", "time",
                           estimated_tokens(self.builder.chars))
         if self.error is not None:
