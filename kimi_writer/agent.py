@@ -13,7 +13,7 @@ import openai
 from . import compression, context, edits
 from .api_errors import fatal_from, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest
-from .display import PlainDisplay, RunSummary
+from .display import PlainDisplay, RunFigures, RunSummary
 from .errors import (
     AgentStop,
     BudgetExceeded,
@@ -27,13 +27,15 @@ from .outline import chapter_number
 from .prompts import render
 from .recovery import resume_command
 from .retry import Backoff, transient_reason
-from .session import RunRecord, SessionState
+from .session import RunRecord, SessionState, UsageTotals
 from .settings import Settings
-from .tokens import ContextMeter
+from .status import unwritten_chapters
+from .tokens import ContextMeter, count_text, estimate_message
 from .tools import ToolResult, Workspace, execute, tool_schemas
 
 KEEP_RECENT_TURNS = 2
 MIN_OUTPUT_TOKENS = 256  # below this much room for the reply, a request is not worth sending
+PLAN_READY = "The plan is ready:"
 
 
 class ContextOverflow(Exception):
@@ -83,30 +85,45 @@ class Agent:
         self.save()
         if code != ExitCode.FINISHED:
             self.checkpoint()
-        self.display.summary(self._summary(outcome))
-        if code == ExitCode.FINISHED and self.settings.plan_only and self.workspace.project is not None:
-            root = self.workspace.project.root
-            self.display.notice(f"The plan is ready: {root / 'outline.md'}\nRead and edit it, then draft "
-                                f"the chapters with: {resume_command(root)}")
+        plan_ready = outcome.startswith(PLAN_READY)
+        self.display.summary(self._summary(None if plan_ready else outcome))
+        if plan_ready:
+            self.display.notice(f"{outcome}\nRead and edit it, then draft the chapters with: "
+                                f"{resume_command(self.workspace.project.root)}")
         return code
 
     def _run_record(self, outcome: str) -> RunRecord:
-        usage, start = self.state.usage, self.usage_at_start
-        spent = usage.model_copy(update={
-            "prompt_tokens": usage.prompt_tokens - start.prompt_tokens,
-            "completion_tokens": usage.completion_tokens - start.completion_tokens,
-            "cached_tokens": usage.cached_tokens - start.cached_tokens})
+        spent = self._spent_this_run()
         return RunRecord(iterations=self.iterations_this_run, prompt_tokens=spent.prompt_tokens,
                          completion_tokens=spent.completion_tokens, cost=spent.cost(self.settings.price()),
                          outcome=outcome, ended_at=datetime.now().isoformat(timespec="seconds"),
-                         plan_only=self.settings.plan_only)
+                         plan_only=self.settings.plan_only, estimated=spent.estimated_requests > 0)
+
+    def _spent_this_run(self) -> UsageTotals:
+        usage, start = self.state.usage, self.usage_at_start
+        return UsageTotals(**{name: getattr(usage, name) - getattr(start, name) for name in UsageTotals.model_fields})
 
     def _outcome(self, stop: AgentStop) -> str:
         if isinstance(stop, Finished):
-            return "Finished: the model says the book is done."
+            return self._finished()
         if isinstance(stop, IterationLimitReached):
             return f"Stopped: the iteration limit ({self.settings.max_iterations}) was reached."
         return f"Stopped: {stop}"
+
+    def _finished(self) -> str:
+        """The model says it is done: a plan is ready, the book is done, or planned chapters are missing."""
+        project = self.workspace.project
+        if project is None:
+            return "Finished: the model says the book is done."
+        if self.settings.plan_only:
+            return f"{PLAN_READY} {project.root / 'outline.md'}"
+        missing, planned = unwritten_chapters(project)
+        if not missing:
+            return "Finished: the model says the book is done."
+        listed = _listing(missing)
+        verb = "is" if len(missing) == 1 else "are"
+        return (f"Finished, but {len(missing)} of {planned} planned chapters {verb} not written ({listed}): "
+                f"continue with {resume_command(project.root)}")
 
     def step(self) -> None:
         """One iteration: one model turn and its tool calls."""
@@ -302,9 +319,16 @@ class Agent:
                 time.sleep(delay)
                 continue
             self.display.end_turn()
-            if turn.usage:
-                self.state.usage.add(turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.usage.cached_tokens)
+            self._count_usage(messages, tools, turn)
             return turn
+
+    def _count_usage(self, messages: list[dict], tools: list[dict] | None, turn: AssistantTurn) -> None:
+        """The server's usage; where it reported none, an offline estimate of the request and the reply."""
+        if turn.usage:
+            self.state.usage.add(turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.usage.cached_tokens)
+            return
+        prompt = (count_text(json.dumps(tools)) if tools else 0) + sum(estimate_message(m) for m in messages)
+        self.state.usage.add(prompt, estimate_message(turn.to_message()), 0, estimated=True)
 
     def _permanent(self, error: BaseException) -> Exception:
         if isinstance(error, openai.BadRequestError) and is_context_overflow(error):
@@ -336,12 +360,19 @@ class Agent:
         path = compression.write_summary_file(project.root, text)
         self.display.notice(f"Checkpoint saved: {path}\nResume with: {resume_command(project.root)}")
 
-    def _summary(self, outcome: str) -> RunSummary:
-        usage = self.state.usage
-        cost = usage.cost(self.settings.price())
-        project = self.workspace.project
+    def _summary(self, outcome: str | None) -> RunSummary:
+        """This run's figures, and the book's totals when earlier runs count too."""
+        usage, price, project = self.state.usage, self.settings.price(), self.workspace.project
+        spent = self._spent_this_run()
+        this_run = RunFigures(self.iterations_this_run, spent.prompt_tokens, spent.completion_tokens,
+                              spent.cost(price), spent.estimated_requests > 0)
+        book = None
+        if len(self.state.runs) > 1:
+            book = RunFigures(sum(run.iterations for run in self.state.runs), usage.prompt_tokens,
+                              usage.completion_tokens, usage.cost(price), usage.estimated_requests > 0,
+                              runs=len(self.state.runs))
         return RunSummary(outcome, str(project.root) if project else None, sorted(self.state.written.items()),
-                          self.iterations_this_run, usage.prompt_tokens, usage.completion_tokens, cost)
+                          this_run, book)
 
 
 def _batches(calls: list[ToolCallRequest], parallel: int) -> list[list[ToolCallRequest]]:
@@ -354,6 +385,13 @@ def _batches(calls: list[ToolCallRequest], parallel: int) -> list[list[ToolCallR
         else:
             batches.append([call])
     return batches
+
+
+def _listing(numbers: list[int]) -> str:
+    """chapter 1; chapters 1 and 3; chapters 1, 2 and 3."""
+    if len(numbers) == 1:
+        return f"chapter {numbers[0]}"
+    return "chapters " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
 
 
 def _history_message(turn: AssistantTurn) -> dict:

@@ -153,7 +153,7 @@ def make_writer(settings: Settings, key: str, model: str | None = None) -> Write
 
 
 def _run(settings: Settings, key: str, source: str, state: SessionState, workspace: Workspace) -> int:
-    display = make_display()
+    display = make_display(settings.show_reasoning)
     if settings.writer_model:
         workspace.writer, workspace.on_draft = make_writer(settings, key), display.draft_progress
     agent = Agent(settings, _client(settings, key), display, workspace, state, Connection(source, key))
