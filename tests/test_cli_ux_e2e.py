@@ -104,6 +104,20 @@ def test_draft_without_a_key_or_the_local_extra_asks_for_a_key(tmp_path):
     assert result.returncode == 2 and result.stderr.startswith("Error: no API key is set"), result.stderr
 
 
+@pytest.mark.skipif(not LOCAL_INSTALLED, reason="llama_cpp is not installed; install the local extra")
+def test_draft_without_a_key_uses_the_local_model(tmp_path):
+    root = write_sample_book(tmp_path / "projects")
+    before = (root / "chapter_1.md").read_text()
+    result = subprocess.run([str(CLI), "draft", "Fog_Over_London", "--chapters", "1", "--overwrite"], cwd=tmp_path,
+                            env=clean_env(tmp_path), capture_output=True, text=True, timeout=900,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "No API key is set, so kimi-writer drafts with the bundled local model" in result.stdout
+    assert "1 of 1 chapters drafted." in result.stdout
+    after = (root / "chapter_1.md").read_text()
+    assert after != before and len(after.split()) > 20
+
+
 # -- the end of a run, and status
 
 
