@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from . import __version__, drafting, edits, local, recovery, style
+from . import drafting, edits, local, recovery, style
 from .api_errors import scrub
 from .agent import Agent, Connection
 from .book_commands import register_book_commands
