@@ -95,8 +95,8 @@ class Agent:
         except AgentStop as stop:
             return stop.exit_code, self.connection.scrubber(self._outcome(stop))
         except (KeyboardInterrupt, Interrupted) as interrupt:
-            how, code = (interrupt.how, interrupt.exit_code) if isinstance(interrupt, Interrupted) \
-                else ("Ctrl+C", ExitCode.INTERRUPTED)
+            how = getattr(interrupt, "how", "Ctrl+C")
+            code = getattr(interrupt, "exit_code", ExitCode.INTERRUPTED)
             return code, f"Interrupted ({how}); the unfinished turn was dropped."
 
     def _save_outcome(self, outcome: str) -> SaveFailed | None:
@@ -206,10 +206,10 @@ class Agent:
         return execute(call, self.workspace)
 
     def record(self, call: ToolCallRequest, result: ToolResult) -> None:
-        """Answer one tool call in the history, show it, and count format errors in a row.
-        A failure's text may quote a server (the writer model's), so it is scrubbed of secrets."""
-        scrub = self.connection.scrubber
-        text, summary = (result.text, result.summary) if result.ok else (scrub(result.text), scrub(result.summary))
+        """Answer one tool call in the history, show it, and count format errors in a row."""
+        text, summary = result.text, result.summary
+        if not result.ok:  # a failure may quote a server (the writer model's): take its secrets out
+            text, summary = self.connection.scrubber(text), self.connection.scrubber(summary)
         self.messages.append({"role": "tool", "tool_call_id": call.id, "content": text})
         self.display.tool_result(summary, result.ok)
         if result.written and self.workspace.project is not None:

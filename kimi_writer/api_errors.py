@@ -51,7 +51,7 @@ class Scrubber:
         return text
 
 
-def scrub(text: str, secret: "str | Scrubber | None") -> str:
+def scrub(text: str, secret: str | Scrubber | None) -> str:
     """Remove the API key (or every secret a Scrubber knows) from a message."""
     scrubber = secret if isinstance(secret, Scrubber) else Scrubber([secret])
     return scrubber(text)
@@ -80,7 +80,7 @@ def is_context_overflow(error: openai.APIStatusError) -> bool:
 
 
 def fatal_from(error: BaseException, *, base_url: str, model: str, key_source: str,
-               secret: "str | Scrubber | None", models: list[str] | None = None) -> FatalModelError:
+               secret: str | Scrubber | None, models: list[str] | None = None) -> FatalModelError:
     """The FatalModelError that tells the user what went wrong and what to do."""
     if isinstance(error, (openai.AuthenticationError, openai.PermissionDeniedError)):
         sentence = (f"The server at {base_url} rejected the API key (HTTP {error.status_code}); "
