@@ -118,3 +118,20 @@ def test_a_password_in_the_writer_url_is_scrubbed_by_draft(run_cli, tmp_path):
         writer.assert_complete()
     finally:
         writer.stop()
+
+
+def test_the_scrubber_knows_every_secret_of_the_settings():
+    from kimi_writer.api_errors import Scrubber
+    from kimi_writer.settings import Settings
+
+    settings = Settings(api_key="sk-planner-123456", writer_api_key="sk-writer-654321",
+                        base_url="https://ann:p%40ss-word@example.com/v1",
+                        writer_base_url="http://bob:hunter22@10.0.0.2:8000/v1")
+    scrub = Scrubber.from_settings(settings)
+    token = base64.b64encode(b"ann:p@ss-word").decode()
+    text = (f"keys sk-planner-123456 and sk-writer-654321; urls {settings.base_url} and "
+            f"{settings.writer_base_url}; echoed p@ss-word, hunter22 and Basic {token}")
+    assert scrub(text) == ("keys sk-… and sk-…; urls https://***@example.com/v1 and http://***@10.0.0.2:8000/v1; "
+                           "echoed ***, *** and Basic ***")
+    assert scrub("an ordinary sentence about the fog at http://example.com/a@b") == \
+        "an ordinary sentence about the fog at http://example.com/a@b"
