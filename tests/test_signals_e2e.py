@@ -76,7 +76,7 @@ def test_a_signal_while_importing_prints_no_traceback(server, tmp_path, signal_n
     process.send_signal(signal_number)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == code, stdout + stderr
-    assert "Traceback" not in stderr and "Interrupted." in stderr
+    assert "Traceback" not in stderr and "Interrupted" in stdout + stderr
 
 
 @pytest.mark.parametrize(("signal_number", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
