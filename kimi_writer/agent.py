@@ -11,7 +11,7 @@ from datetime import datetime
 import openai
 
 from . import compression, context, edits
-from .api_errors import fatal_from, is_context_overflow
+from .api_errors import Scrubber, fatal_from, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest
 from .display import PlainDisplay, RunFigures, RunSummary
 from .errors import (
@@ -21,13 +21,15 @@ from .errors import (
     ExitCode,
     FatalModelError,
     Finished,
+    Interrupted,
     IterationLimitReached,
+    SaveFailed,
 )
 from .outline import chapter_number
 from .prompts import render
 from .recovery import resume_command
 from .retry import Backoff, transient_reason
-from .session import RunRecord, SessionState, UsageTotals
+from .session import STATE_FILE, RunRecord, SessionState, UsageTotals
 from .settings import Settings
 from .status import unwritten_chapters
 from .tokens import ContextMeter, count_text, estimate_message
@@ -47,7 +49,7 @@ class Connection:
     """What the loop needs to explain a server failure."""
 
     key_source: str
-    secret: str | None
+    scrubber: Scrubber  # takes every key and URL password out of a server's text
 
 
 class Agent:
@@ -62,6 +64,7 @@ class Agent:
         self.tools = tool_schemas(drafting=workspace.writer is not None)
         self.meter = ContextMeter(self.tools)
         self.format_errors_in_a_row = 0
+        self.empty_replies_in_a_row = 0
         self.iterations_this_run = 0
         self.usage_at_start = state.usage.model_copy()
         self.backoff = Backoff(settings.max_retries, settings.retry_base_delay)
@@ -72,17 +75,11 @@ class Agent:
 
     def run(self) -> ExitCode:
         """Step until a stop; the state is saved after every step and at the end."""
-        try:
-            while True:
-                self.step()
-        except AgentStop as stop:
-            code, outcome = stop.exit_code, self._outcome(stop)
-        except KeyboardInterrupt:
-            code, outcome = ExitCode.INTERRUPTED, "Interrupted (Ctrl+C); the unfinished turn was dropped."
+        code, outcome = self._loop()
         self.display.end_turn()
-        self.state.outcome = outcome
-        self.state.runs.append(self._run_record(outcome))
-        self.save()
+        failure = self._save_outcome(outcome)
+        if failure is not None:
+            code, outcome = failure.exit_code, self._outcome(failure)
         if code != ExitCode.FINISHED:
             self.checkpoint()
         plan_ready = outcome.startswith(PLAN_READY)
@@ -91,6 +88,28 @@ class Agent:
             self.display.notice(f"{outcome}\nRead and edit it, then draft the chapters with: "
                                 f"{resume_command(self.workspace.project.root)}")
         return code
+
+    def _loop(self) -> tuple[ExitCode, str]:
+        """(exit code, outcome) of stepping until a stop, a signal or Ctrl+C."""
+        try:
+            while True:
+                self.step()
+        except AgentStop as stop:
+            return stop.exit_code, self.connection.scrubber(self._outcome(stop))
+        except (KeyboardInterrupt, Interrupted) as interrupt:
+            how = getattr(interrupt, "how", "Ctrl+C")
+            code = getattr(interrupt, "exit_code", ExitCode.INTERRUPTED)
+            return code, f"Interrupted ({how}); the unfinished turn was dropped."
+
+    def _save_outcome(self, outcome: str) -> SaveFailed | None:
+        """Record how the run ended and save; the failure, if the state could not be saved."""
+        self.state.outcome = outcome
+        self.state.runs.append(self._run_record(outcome))
+        try:
+            self.save()
+        except SaveFailed as failure:
+            return failure
+        return None
 
     def _run_record(self, outcome: str) -> RunRecord:
         spent = self._spent_this_run()
@@ -148,12 +167,11 @@ class Agent:
             self.checkpoint()
 
     def handle(self, turn: AssistantTurn) -> None:
+        empty = not turn.tool_calls and not turn.content.strip() and turn.finish_reason != "length"
+        self.empty_replies_in_a_row = self.empty_replies_in_a_row + 1 if empty else 0
         if not turn.tool_calls:
-            if turn.finish_reason == "length":
-                self.messages.append({"role": "user", "content": render(
-                    "continue_after_length.md.j2", max_tokens=self.settings.max_output_tokens)})
-                return
-            raise Finished()
+            self.answered_without_tools(turn)
+            return
         compress = False
         answered: set[str] = set()
         try:
@@ -169,6 +187,24 @@ class Agent:
                                           "content": render("not_executed.md.j2", tool_name=call.name)})
         if compress:
             self.compress()
+
+    def answered_without_tools(self, turn: AssistantTurn) -> None:
+        """A reply with no tool call: cut off (go on), empty (one nudge), or the end of the book."""
+        if turn.finish_reason == "length":
+            self.messages.append({"role": "user", "content": render(
+                "continue_after_length.md.j2", max_tokens=self.settings.max_output_tokens)})
+            return
+        if self.empty_replies_in_a_row >= 2:
+            raise FatalModelError("the model sent empty replies twice in a row (no text and no tool call); "
+                                  "resume to try again, or try another model with --model.")
+        if self.empty_replies_in_a_row:
+            self.display.notice("The model sent an empty reply; asking it to go on.")
+            self.messages.append({"role": "user", "content": render("empty_reply.md.j2")})
+            return
+        if self.workspace.project is None:
+            raise FatalModelError("the model answered in plain text and never used the tools, so the server or "
+                                  "model may not support tool calls; see \"Other local servers\" in the README.")
+        raise Finished()
 
     def _run_calls(self, turn: AssistantTurn, group: list[ToolCallRequest]) -> list[ToolResult]:
         """One call, or several draft_chapter calls at once (--parallel)."""
@@ -188,8 +224,11 @@ class Agent:
 
     def record(self, call: ToolCallRequest, result: ToolResult) -> None:
         """Answer one tool call in the history, show it, and count format errors in a row."""
-        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result.text})
-        self.display.tool_result(result.summary, result.ok)
+        text, summary = result.text, result.summary
+        if not result.ok:  # a failure may quote a server (the writer model's): take its secrets out
+            text, summary = self.connection.scrubber(text), self.connection.scrubber(summary)
+        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": text})
+        self.display.tool_result(summary, result.ok)
         if result.written and self.workspace.project is not None:
             self.landed(call, *result.written)
         self.format_errors_in_a_row = self.format_errors_in_a_row + 1 if result.format_error else 0
@@ -335,7 +374,7 @@ class Agent:
             return ContextOverflow(str(error))
         models = self._offered_models() if isinstance(error, openai.NotFoundError) else None
         return fatal_from(error, base_url=self.settings.base_url, model=self.settings.model,
-                          key_source=self.connection.key_source, secret=self.connection.secret, models=models)
+                          key_source=self.connection.key_source, secret=self.connection.scrubber, models=models)
 
     def _offered_models(self) -> list[str] | None:
         try:
@@ -346,9 +385,17 @@ class Agent:
     # -- saving
 
     def save(self) -> None:
-        if self.workspace.project is not None:
-            self.state.project_dir = str(self.workspace.project.root)
-            self.state.save(self.workspace.project.root)
+        """Save the state; if that fails (a full disk, a read-only folder), stop the run: the
+        last good session.json stays as it was."""
+        project = self.workspace.project
+        if project is None:
+            return
+        self.state.project_dir = str(project.root)
+        self.state.base_url = self.connection.scrubber(self.state.base_url)
+        try:
+            self.state.save(project.root)
+        except OSError as error:
+            raise SaveFailed(f"{error.strerror or error} while saving {project.state_dir / STATE_FILE}") from error
 
     def checkpoint(self) -> None:
         """A human-readable context summary (no model call), and the command that resumes."""
@@ -357,8 +404,11 @@ class Agent:
             self.display.notice("No project was created yet, so there is nothing to resume.")
             return
         text = compression.local_summary(self.state, project)
-        path = compression.write_summary_file(project.root, text)
-        self.display.notice(f"Checkpoint saved: {path}\nResume with: {resume_command(project.root)}")
+        try:
+            saved = f"Checkpoint saved: {compression.write_summary_file(project.root, text)}"
+        except OSError as error:
+            saved = f"No checkpoint summary could be written ({error.strerror or error})."
+        self.display.notice(f"{saved}\nResume with: {resume_command(project.root)}")
 
     def _summary(self, outcome: str | None) -> RunSummary:
         """This run's figures, and the book's totals when earlier runs count too."""

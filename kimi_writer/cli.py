@@ -12,12 +12,13 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from . import drafting, edits, local, recovery, style
-from .api_errors import scrub
+from .api_errors import Scrubber
 from .agent import Agent, Connection
 from .book_commands import register_book_commands
 from .client import ModelClient
 from .display import make_display
-from .errors import ExitCode, UserError
+from .errors import ExitCode, Interrupted, UserError
+from .launch import exit_interrupted, install_signal_handlers
 from .options import Command, VersionOption, setting
 from .session import SessionState
 from .setting_errors import explain
@@ -145,18 +146,20 @@ def _client(settings: Settings, key: str, model: str | None = None, base_url: st
                        timeout=settings.request_timeout)
 
 
-def make_writer(settings: Settings, key: str, model: str | None = None) -> Writer:
+def make_writer(settings: Settings, key: str, scrubber: Scrubber, model: str | None = None) -> Writer:
     """The writer model's client: its own model, URL and key, each falling back to the planner's."""
     writer_key = settings.writer_api_key.get_secret_value() if settings.writer_api_key else key
     client = _client(settings, writer_key, model or settings.writer_model, settings.writer_base_url)
-    return Writer(client, Backoff(settings.max_retries, settings.retry_base_delay), settings.max_output_tokens)
+    return Writer(client, Backoff(settings.max_retries, settings.retry_base_delay), settings.max_output_tokens,
+                  scrubber)
 
 
 def _run(settings: Settings, key: str, source: str, state: SessionState, workspace: Workspace) -> int:
     display = make_display(settings.show_reasoning)
+    scrubber = Scrubber.from_settings(settings)
     if settings.writer_model:
-        workspace.writer, workspace.on_draft = make_writer(settings, key), display.draft_progress
-    agent = Agent(settings, _client(settings, key), display, workspace, state, Connection(source, key))
+        workspace.writer, workspace.on_draft = make_writer(settings, key, scrubber), display.draft_progress
+    agent = Agent(settings, _client(settings, key), display, workspace, state, Connection(source, scrubber))
     return int(agent.run())
 
 
@@ -263,13 +266,14 @@ def _draft_locally(settings: Settings, book: Project, todo: list[tuple[OutlineEn
 def _draft(settings: Settings, key: str, book: Project, todo: list[tuple[OutlineEntry, str]]) -> int:
     """Draft `todo` and report each chapter; the exit code."""
     display = make_display()
-    writer = make_writer(settings, key, model=settings.writer_model or settings.model)
+    scrubber = Scrubber.from_settings(settings)
+    writer = make_writer(settings, key, scrubber, model=settings.writer_model or settings.model)
     outcomes = drafting.draft_all(book, writer, todo, settings.parallel, settings.chapter_words, display.draft_progress)
     for outcome in outcomes:
         if outcome.draft:
             display.tool_result(f"drafted {outcome.draft.name}: {outcome.draft.words:,} words", True)
         else:
-            display.tool_result(f"failed {outcome.filename}: {scrub(outcome.error, key)}", False)
+            display.tool_result(f"failed {outcome.filename}: {scrubber(outcome.error)}", False)
     failed = sum(1 for outcome in outcomes if outcome.draft is None)
     typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} chapters drafted" + (f", {failed} failed." if failed else "."))
     return int(ExitCode.MODEL_ERROR if failed else ExitCode.FINISHED)
@@ -279,8 +283,8 @@ register_book_commands(app)
 
 
 def main() -> None:
+    install_signal_handlers()
     try:
         app()
-    except KeyboardInterrupt:
-        typer.echo("Interrupted.", err=True)
-        raise SystemExit(int(ExitCode.INTERRUPTED))
+    except (KeyboardInterrupt, Interrupted) as interrupt:
+        exit_interrupted(interrupt)
