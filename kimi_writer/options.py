@@ -113,5 +113,5 @@ class Command(TyperCommand):
 
 def _usage_sentence(error: Exception, ctx: typer.Context) -> str:
     """Any other usage mistake (an unknown option, a missing argument) as one line."""
-    message = error.format_message().rstrip(".")
+    message = error.format_message().replace("Value error, ", "").rstrip(".")
     return f"{message[:1].lower()}{message[1:]}; see {ctx.command_path} --help"

@@ -72,6 +72,18 @@ def test_a_bad_setting_is_named_as_the_user_typed_it(server, run_cli, tmp_path, 
     assert "invalid setting" not in result.stderr and server.requests == []
 
 
+@pytest.mark.parametrize(("args", "expected"), [
+    (["status", "Fog_Over_London", "--chapter-words", "abc"], '--chapter-words must be a whole number (got "abc")'),
+    (["draft", "Fog_Over_London", "--parallel", "0"], "--parallel must be at least 1 (got 0)"),
+    (["export", "Fog_Over_London", "--format", "pdf"], "invalid value for '--format': 'pdf' is not one of"),
+])
+def test_other_commands_name_a_bad_flag_in_one_line(tmp_path, args, expected):
+    write_sample_book(tmp_path / "projects")
+    result = run_offline(tmp_path, *args)
+    assert result.returncode == 2 and result.stderr.startswith(f"Error: {expected}"), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_help_shows_plain_flags_env_vars_defaults_and_argument_names(tmp_path):
     result = run_offline(tmp_path, "write", "--help", COLUMNS="250")
     assert result.returncode == 0
