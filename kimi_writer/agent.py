@@ -11,9 +11,9 @@ from datetime import datetime
 import openai
 
 from . import compression, context, edits
-from .api_errors import fatal_from, is_context_overflow
+from .api_errors import Scrubber, fatal_from, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest, TurnCut
-from .display import PlainDisplay, RunSummary
+from .display import PlainDisplay, RunFigures, RunSummary
 from .errors import (
     AgentStop,
     BudgetExceeded,
@@ -21,19 +21,23 @@ from .errors import (
     ExitCode,
     FatalModelError,
     Finished,
+    Interrupted,
     IterationLimitReached,
+    SaveFailed,
 )
 from .outline import chapter_number
 from .prompts import render
 from .recovery import resume_command
 from .retry import Backoff, transient_reason
-from .session import RunRecord, SessionState
+from .session import STATE_FILE, RunRecord, SessionState, UsageTotals
 from .settings import Settings
-from .tokens import ContextMeter
+from .status import unwritten_chapters
+from .tokens import ContextMeter, count_text, estimate_message
 from .tools import ToolResult, Workspace, execute, tool_schemas
 
 KEEP_RECENT_TURNS = 2
 MIN_OUTPUT_TOKENS = 256  # below this much room for the reply, a request is not worth sending
+PLAN_READY = "The plan is ready:"
 
 
 class ContextOverflow(Exception):
@@ -45,7 +49,7 @@ class Connection:
     """What the loop needs to explain a server failure."""
 
     key_source: str
-    secret: str | None
+    scrubber: Scrubber  # takes every key and URL password out of a server's text
 
 
 class Agent:
@@ -60,6 +64,7 @@ class Agent:
         self.tools = tool_schemas(drafting=workspace.writer is not None)
         self.meter = ContextMeter(self.tools)
         self.format_errors_in_a_row = 0
+        self.empty_replies_in_a_row = 0
         self.iterations_this_run = 0
         self.usage_at_start = state.usage.model_copy()
         self.backoff = Backoff(settings.max_retries, settings.retry_base_delay)
@@ -70,43 +75,74 @@ class Agent:
 
     def run(self) -> ExitCode:
         """Step until a stop; the state is saved after every step and at the end."""
+        code, outcome = self._loop()
+        self.display.end_turn()
+        failure = self._save_outcome(outcome)
+        if failure is not None:
+            code, outcome = failure.exit_code, self._outcome(failure)
+        if code != ExitCode.FINISHED:
+            self.checkpoint()
+        plan_ready = outcome.startswith(PLAN_READY)
+        self.display.summary(self._summary(None if plan_ready else outcome))
+        if plan_ready:
+            self.display.notice(f"{outcome}\nRead and edit it, then draft the chapters with: "
+                                f"{resume_command(self.workspace.project.root)}")
+        return code
+
+    def _loop(self) -> tuple[ExitCode, str]:
+        """(exit code, outcome) of stepping until a stop, a signal or Ctrl+C."""
         try:
             while True:
                 self.step()
         except AgentStop as stop:
-            code, outcome = stop.exit_code, self._outcome(stop)
-        except KeyboardInterrupt:
-            code, outcome = ExitCode.INTERRUPTED, "Interrupted (Ctrl+C); the unfinished turn was dropped."
-        self.display.end_turn()
+            return stop.exit_code, self.connection.scrubber(self._outcome(stop))
+        except (KeyboardInterrupt, Interrupted) as interrupt:
+            how = getattr(interrupt, "how", "Ctrl+C")
+            code = getattr(interrupt, "exit_code", ExitCode.INTERRUPTED)
+            return code, f"Interrupted ({how}); the unfinished turn was dropped."
+
+    def _save_outcome(self, outcome: str) -> SaveFailed | None:
+        """Record how the run ended and save; the failure, if the state could not be saved."""
         self.state.outcome = outcome
         self.state.runs.append(self._run_record(outcome))
-        self.save()
-        if code != ExitCode.FINISHED:
-            self.checkpoint()
-        self.display.summary(self._summary(outcome))
-        if code == ExitCode.FINISHED and self.settings.plan_only and self.workspace.project is not None:
-            root = self.workspace.project.root
-            self.display.notice(f"The plan is ready: {root / 'outline.md'}\nRead and edit it, then draft "
-                                f"the chapters with: {resume_command(root)}")
-        return code
+        try:
+            self.save()
+        except SaveFailed as failure:
+            return failure
+        return None
 
     def _run_record(self, outcome: str) -> RunRecord:
-        usage, start = self.state.usage, self.usage_at_start
-        spent = usage.model_copy(update={
-            "prompt_tokens": usage.prompt_tokens - start.prompt_tokens,
-            "completion_tokens": usage.completion_tokens - start.completion_tokens,
-            "cached_tokens": usage.cached_tokens - start.cached_tokens})
+        spent = self._spent_this_run()
         return RunRecord(iterations=self.iterations_this_run, prompt_tokens=spent.prompt_tokens,
                          completion_tokens=spent.completion_tokens, cost=spent.cost(self.settings.price()),
                          outcome=outcome, ended_at=datetime.now().isoformat(timespec="seconds"),
-                         plan_only=self.settings.plan_only)
+                         plan_only=self.settings.plan_only, estimated=spent.estimated_requests > 0)
+
+    def _spent_this_run(self) -> UsageTotals:
+        usage, start = self.state.usage, self.usage_at_start
+        return UsageTotals(**{name: getattr(usage, name) - getattr(start, name) for name in UsageTotals.model_fields})
 
     def _outcome(self, stop: AgentStop) -> str:
         if isinstance(stop, Finished):
-            return "Finished: the model says the book is done."
+            return self._finished()
         if isinstance(stop, IterationLimitReached):
             return f"Stopped: the iteration limit ({self.settings.max_iterations}) was reached."
         return f"Stopped: {stop}"
+
+    def _finished(self) -> str:
+        """The model says it is done: a plan is ready, the book is done, or planned chapters are missing."""
+        project = self.workspace.project
+        if project is None:
+            return "Finished: the model says the book is done."
+        if self.settings.plan_only:
+            return f"{PLAN_READY} {project.root / 'outline.md'}"
+        missing, planned = unwritten_chapters(project)
+        if not missing:
+            return "Finished: the model says the book is done."
+        listed = _listing(missing)
+        verb = "is" if len(missing) == 1 else "are"
+        return (f"Finished, but {len(missing)} of {planned} planned chapters {verb} not written ({listed}): "
+                f"continue with {resume_command(project.root)}")
 
     def step(self) -> None:
         """One iteration: one model turn and its tool calls."""
@@ -131,12 +167,11 @@ class Agent:
             self.checkpoint()
 
     def handle(self, turn: AssistantTurn) -> None:
+        empty = not turn.tool_calls and not turn.content.strip() and turn.finish_reason != "length"
+        self.empty_replies_in_a_row = self.empty_replies_in_a_row + 1 if empty else 0
         if not turn.tool_calls:
-            if turn.finish_reason == "length":
-                self.messages.append({"role": "user", "content": render(
-                    "continue_after_length.md.j2", max_tokens=self.settings.max_output_tokens)})
-                return
-            raise Finished()
+            self.answered_without_tools(turn)
+            return
         compress = False
         answered: set[str] = set()
         try:
@@ -152,6 +187,24 @@ class Agent:
                                           "content": render("not_executed.md.j2", tool_name=call.name)})
         if compress:
             self.compress()
+
+    def answered_without_tools(self, turn: AssistantTurn) -> None:
+        """A reply with no tool call: cut off (go on), empty (one nudge), or the end of the book."""
+        if turn.finish_reason == "length":
+            self.messages.append({"role": "user", "content": render(
+                "continue_after_length.md.j2", max_tokens=self.settings.max_output_tokens)})
+            return
+        if self.empty_replies_in_a_row >= 2:
+            raise FatalModelError("the model sent empty replies twice in a row (no text and no tool call); "
+                                  "resume to try again, or try another model with --model.")
+        if self.empty_replies_in_a_row:
+            self.display.notice("The model sent an empty reply; asking it to go on.")
+            self.messages.append({"role": "user", "content": render("empty_reply.md.j2")})
+            return
+        if self.workspace.project is None:
+            raise FatalModelError("the model answered in plain text and never used the tools, so the server or "
+                                  "model may not support tool calls; see \"Other local servers\" in the README.")
+        raise Finished()
 
     def _run_calls(self, turn: AssistantTurn, group: list[ToolCallRequest]) -> list[ToolResult]:
         """One call, or several draft_chapter calls at once (--parallel)."""
@@ -171,8 +224,11 @@ class Agent:
 
     def record(self, call: ToolCallRequest, result: ToolResult) -> None:
         """Answer one tool call in the history, show it, and count format errors in a row."""
-        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result.text})
-        self.display.tool_result(result.summary, result.ok)
+        text, summary = result.text, result.summary
+        if not result.ok:  # a failure may quote a server (the writer model's): take its secrets out
+            text, summary = self.connection.scrubber(text), self.connection.scrubber(summary)
+        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": text})
+        self.display.tool_result(summary, result.ok)
         if result.written and self.workspace.project is not None:
             self.landed(call, *result.written)
         self.format_errors_in_a_row = self.format_errors_in_a_row + 1 if result.format_error else 0
@@ -301,8 +357,7 @@ class Agent:
                 self._before_retry(error, attempt)
                 continue
             self.display.end_turn()
-            if turn.usage:
-                self.state.usage.add(turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.usage.cached_tokens)
+            self._count_usage(messages, tools, turn)
             return turn
 
     def _before_retry(self, error: BaseException, attempt: int) -> None:
@@ -335,7 +390,7 @@ class Agent:
         """Count the cut turn, then stop (budget, or a second cut in a row) or return the request
         to retry: the same messages with a note asking for a shorter reply."""
         self.display.end_turn()
-        self.state.usage.add(self.meter.used(messages), cut.output_tokens, 0)
+        self.state.usage.add(self.meter.used(messages), cut.output_tokens, 0, estimated=True)
         if cut.kind == "budget":
             raise BudgetExceeded(self._over_budget())
         if cuts >= 2:
@@ -355,12 +410,20 @@ class Agent:
         return (f"the reply in progress took the book to about ${cost:.4f}, "
                 f"over --max-cost ${self.settings.max_cost or 0:.2f}; it was stopped")
 
+    def _count_usage(self, messages: list[dict], tools: list[dict] | None, turn: AssistantTurn) -> None:
+        """The server's usage; where it reported none, an offline estimate of the request and the reply."""
+        if turn.usage:
+            self.state.usage.add(turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.usage.cached_tokens)
+            return
+        prompt = (count_text(json.dumps(tools)) if tools else 0) + sum(estimate_message(m) for m in messages)
+        self.state.usage.add(prompt, estimate_message(turn.to_message()), 0, estimated=True)
+
     def _permanent(self, error: BaseException) -> Exception:
         if isinstance(error, openai.BadRequestError) and is_context_overflow(error):
             return ContextOverflow(str(error))
         models = self._offered_models() if isinstance(error, openai.NotFoundError) else None
         return fatal_from(error, base_url=self.settings.base_url, model=self.settings.model,
-                          key_source=self.connection.key_source, secret=self.connection.secret, models=models)
+                          key_source=self.connection.key_source, secret=self.connection.scrubber, models=models)
 
     def _offered_models(self) -> list[str] | None:
         try:
@@ -371,9 +434,17 @@ class Agent:
     # -- saving
 
     def save(self) -> None:
-        if self.workspace.project is not None:
-            self.state.project_dir = str(self.workspace.project.root)
-            self.state.save(self.workspace.project.root)
+        """Save the state; if that fails (a full disk, a read-only folder), stop the run: the
+        last good session.json stays as it was."""
+        project = self.workspace.project
+        if project is None:
+            return
+        self.state.project_dir = str(project.root)
+        self.state.base_url = self.connection.scrubber(self.state.base_url)
+        try:
+            self.state.save(project.root)
+        except OSError as error:
+            raise SaveFailed(f"{error.strerror or error} while saving {project.state_dir / STATE_FILE}") from error
 
     def checkpoint(self) -> None:
         """A human-readable context summary (no model call), and the command that resumes."""
@@ -382,15 +453,25 @@ class Agent:
             self.display.notice("No project was created yet, so there is nothing to resume.")
             return
         text = compression.local_summary(self.state, project)
-        path = compression.write_summary_file(project.root, text)
-        self.display.notice(f"Checkpoint saved: {path}\nResume with: {resume_command(project.root)}")
+        try:
+            saved = f"Checkpoint saved: {compression.write_summary_file(project.root, text)}"
+        except OSError as error:
+            saved = f"No checkpoint summary could be written ({error.strerror or error})."
+        self.display.notice(f"{saved}\nResume with: {resume_command(project.root)}")
 
-    def _summary(self, outcome: str) -> RunSummary:
-        usage = self.state.usage
-        cost = usage.cost(self.settings.price())
-        project = self.workspace.project
+    def _summary(self, outcome: str | None) -> RunSummary:
+        """This run's figures, and the book's totals when earlier runs count too."""
+        usage, price, project = self.state.usage, self.settings.price(), self.workspace.project
+        spent = self._spent_this_run()
+        this_run = RunFigures(self.iterations_this_run, spent.prompt_tokens, spent.completion_tokens,
+                              spent.cost(price), spent.estimated_requests > 0)
+        book = None
+        if len(self.state.runs) > 1:
+            book = RunFigures(sum(run.iterations for run in self.state.runs), usage.prompt_tokens,
+                              usage.completion_tokens, usage.cost(price), usage.estimated_requests > 0,
+                              runs=len(self.state.runs))
         return RunSummary(outcome, str(project.root) if project else None, sorted(self.state.written.items()),
-                          self.iterations_this_run, usage.prompt_tokens, usage.completion_tokens, cost)
+                          this_run, book)
 
 
 def _batches(calls: list[ToolCallRequest], parallel: int) -> list[list[ToolCallRequest]]:
@@ -403,6 +484,13 @@ def _batches(calls: list[ToolCallRequest], parallel: int) -> list[list[ToolCallR
         else:
             batches.append([call])
     return batches
+
+
+def _listing(numbers: list[int]) -> str:
+    """chapter 1; chapters 1 and 3; chapters 1, 2 and 3."""
+    if len(numbers) == 1:
+        return f"chapter {numbers[0]}"
+    return "chapters " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
 
 
 def _history_message(turn: AssistantTurn) -> dict:

@@ -1,18 +1,60 @@
-"""Turning the openai SDK's exceptions into one plain sentence, with the key scrubbed."""
+"""Turning the openai SDK's exceptions into one plain sentence, with every secret scrubbed."""
 
 from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
 
 import openai
 
 from .client import NotAStream, StreamCut
 from .errors import FatalModelError
+from .settings import Settings
 
 
-def scrub(text: str, secret: str | None) -> str:
-    """Remove the API key (and anything that starts like it) from a message."""
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, secret[:3] + "…")
-    return text
+MIN_SECRET_LENGTH = 4  # shorter "secrets" would mangle ordinary words
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The password of `url` (as written and decoded) and the Basic auth token made of it."""
+    parts = urlsplit(url or "")
+    if not parts.password:
+        return []
+    user, password = unquote(parts.username or ""), unquote(parts.password)
+    basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return [parts.password, password, basic]
+
+
+class Scrubber:
+    """Takes every secret out of a text: the API keys (shown as their first 3 characters and
+    `…`), the password of a base URL, and any `user:password@` in a URL."""
+
+    def __init__(self, keys: Iterable[str | None] = (), passwords: Iterable[str | None] = ()):
+        masks = {key: key[:3] + "…" for key in keys if key}
+        masks.update({password: "***" for password in passwords if password})
+        self.masks = {secret: mask for secret, mask in masks.items() if len(secret) >= MIN_SECRET_LENGTH}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Scrubber":
+        """Every secret of a run: both keys, and the credentials of both base URLs."""
+        keys = [secret.get_secret_value() for secret in (settings.api_key, settings.writer_api_key) if secret]
+        passwords = url_secrets(settings.base_url) + url_secrets(settings.writer_base_url)
+        return cls(keys + [key.strip() for key in keys], passwords)
+
+    def __call__(self, text: str) -> str:
+        text = _URL_CREDENTIALS.sub(r"\1***@", text)
+        for secret in sorted(self.masks, key=len, reverse=True):
+            text = text.replace(secret, self.masks[secret])
+        return text
+
+
+def scrub(text: str, secret: str | Scrubber | None) -> str:
+    """Remove the API key (or every secret a Scrubber knows) from a message."""
+    scrubber = secret if isinstance(secret, Scrubber) else Scrubber([secret])
+    return scrubber(text)
 
 
 def _server_message(error: openai.APIStatusError) -> str:
@@ -38,7 +80,7 @@ def is_context_overflow(error: openai.APIStatusError) -> bool:
 
 
 def fatal_from(error: BaseException, *, base_url: str, model: str, key_source: str,
-               secret: str | None, models: list[str] | None = None) -> FatalModelError:
+               secret: str | Scrubber | None, models: list[str] | None = None) -> FatalModelError:
     """The FatalModelError that tells the user what went wrong and what to do."""
     if isinstance(error, (openai.AuthenticationError, openai.PermissionDeniedError)):
         sentence = (f"The server at {base_url} rejected the API key (HTTP {error.status_code}); "

@@ -15,6 +15,7 @@ from rich.console import Console
 from .errors import ExitCode, UserError
 from .export import DEFAULT_AUTHOR, Format, default_output, export
 from .manuscript import Manuscript, load_manuscript
+from .options import Command, setting
 from .project import Project
 from .recovery import find_project_dir
 from .status import print_status
@@ -23,9 +24,7 @@ from .style import banned_phrases, lint_project
 ProjectArgument = Annotated[str, typer.Argument(
     help="A project folder, or the name of a project under the projects folder.", metavar="PROJECT",
     show_default=False)]
-ProjectsDirOption = Annotated[Optional[Path], typer.Option(
-    "--projects-dir", help="Folder of projects, for PROJECT given as a name (env KIMI_WRITER_PROJECTS_DIR; "
-    "default ./projects).")]
+ProjectsDirOption = Annotated[Optional[Path], setting("projects_dir", "Folder of projects, for PROJECT given as a name.")]
 
 
 def open_project(argument: str, projects_dir: Path | None) -> Project:
@@ -114,8 +113,7 @@ def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = Non
 
 def status_command(
     project: ProjectArgument,
-    chapter_words: Annotated[Optional[int], typer.Option("--chapter-words", help="Target words per chapter "
-                             "(env KIMI_WRITER_CHAPTER_WORDS; default: from the outline).")] = None,
+    chapter_words: Annotated[Optional[int], setting("chapter_words", "Target words per chapter.")] = None,
     projects_dir: ProjectsDirOption = None,
 ) -> None:
     """Show PROJECT's outline against its manuscript, the totals, the last run and the resume command."""
@@ -154,7 +152,7 @@ def _fail(message: str) -> typer.Exit:
 
 def register_book_commands(app: typer.Typer) -> None:
     """Add the manuscript commands to the `kimi-writer` app."""
-    app.command("export")(export_command)
-    app.command("lint")(lint_command)
-    app.command("status")(status_command)
-    app.command("outline")(outline_command)
+    app.command("export", cls=Command)(export_command)
+    app.command("lint", cls=Command)(lint_command)
+    app.command("status", cls=Command)(status_command)
+    app.command("outline", cls=Command)(outline_command)

@@ -9,16 +9,21 @@ from typing import Annotated, Optional
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
-from . import __version__, drafting, edits, local, recovery, style
-from .api_errors import scrub
+from . import drafting, edits, local, recovery, style
+from .api_errors import Scrubber
 from .agent import Agent, Connection
 from .book_commands import register_book_commands
 from .client import ModelClient
 from .display import make_display
-from .errors import ExitCode, UserError
+from .errors import ExitCode, Interrupted, UserError
+from .launch import exit_interrupted, install_signal_handlers
+from .options import Command, VersionOption, setting
 from .session import SessionState
+from .setting_errors import explain
 from .settings import Settings
+from .outline import OutlineEntry
 from .project import Project
 from .retry import Backoff
 from .tools import Workspace
@@ -42,10 +47,8 @@ def load_settings(**flags: object) -> Settings:
     overrides = {name: value for name, value in flags.items() if value is not None}
     try:
         return Settings(**overrides)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(map(str, first["loc"])) or "settings"
-        raise UserError(f"invalid setting {where}: {first['msg']}") from error
+    except (ValidationError, SettingsError) as error:
+        raise UserError(explain(error, set(overrides))) from error
 
 
 def key_source() -> str:
@@ -72,37 +75,33 @@ def _ask_prompt() -> str:
 
 
 @app.callback()
-def root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
+def root(version: VersionOption = False) -> None:
     """kimi-writer: one prompt in, a book on disk."""
-    if version:
-        typer.echo(f"kimi-writer {__version__}")
-        raise typer.Exit()
 
 
-@app.command()
+@app.command(cls=Command)
 def write(
-    prompt: Annotated[Optional[str], typer.Argument(help="What to write, e.g. 'A 5-chapter mystery set in Victorian London'. With --recover: an optional note to the model.")] = None,
+    prompt: Annotated[Optional[str], typer.Argument(help="What to write, e.g. 'A 5-chapter mystery set in Victorian London'. With --recover: an optional note to the model.", metavar="PROMPT", show_default=False)] = None,
     recover: Annotated[Optional[str], typer.Option("--recover", help="Resume a book: a project folder or name, a .context_summary_*.md file, or a session.json file.")] = None,
-    projects_dir: Annotated[Optional[Path], typer.Option("--projects-dir", help="Folder for projects (env KIMI_WRITER_PROJECTS_DIR; default ./projects).")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="Model name (env KIMI_WRITER_MODEL; default kimi-k2.6).")] = None,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible API URL (env MOONSHOT_BASE_URL or KIMI_WRITER_BASE_URL).")] = None,
-    max_iterations: Annotated[Optional[int], typer.Option("--max-iterations", help="Stop after this many model turns in this run (default 300).")] = None,
-    token_limit: Annotated[Optional[int], typer.Option("--token-limit", help="Context window in tokens (default 200,000).")] = None,
-    compress_at: Annotated[Optional[int], typer.Option("--compress-at", help="Compress history at this many tokens (default 90% of the limit).")] = None,
-    checkpoint_every: Annotated[Optional[int], typer.Option("--checkpoint-every", help="Write a context summary every N iterations (default 50).")] = None,
-    max_retries: Annotated[Optional[int], typer.Option("--max-retries", help="Retries of a failed or cut request (default 6).")] = None,
-    max_cost: Annotated[Optional[float], typer.Option("--max-cost", help="Stop before the book's estimated cost would exceed this many dollars.")] = None,
-    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Stop before the book's total tokens (in + out) would exceed this.")] = None,
-    context: Annotated[Optional[str], typer.Option("--context", help="What each request carries: 'compact' (default) or 'full' history.")] = None,
-    chapter_words: Annotated[Optional[int], typer.Option("--chapter-words", help="Target words per chapter (default: from the outline, else none).")] = None,
-    plan_only: Annotated[bool, typer.Option("--plan-only", help="Create the project and the plan (outline, story bible), then stop before drafting chapters.")] = False,
-    provider: Annotated[Optional[str], typer.Option("--provider", help="'remote' (an API server) or 'local' (the bundled small model; needs the local extra). Default: remote, or local when no API key is set and the extra is installed.")] = None,
-    model_path: Annotated[Optional[Path], typer.Option("--model-path", help="A GGUF model file for --provider local.")] = None,
-    writer_model: Annotated[Optional[str], typer.Option("--writer-model", help="A second model that drafts chapters from the planner's briefs (env KIMI_WRITER_WRITER_MODEL).")] = None,
-    writer_base_url: Annotated[Optional[str], typer.Option("--writer-base-url", help="The writer model's API URL (default: --base-url).")] = None,
-    parallel: Annotated[Optional[int], typer.Option("--parallel", help="Chapters drafted at once by the writer model (default 1).")] = None,
+    projects_dir: Annotated[Optional[Path], setting("projects_dir", "Folder for projects.")] = None,
+    model: Annotated[Optional[str], setting("model", "Model name.")] = None,
+    base_url: Annotated[Optional[str], setting("base_url", "OpenAI-compatible API URL.")] = None,
+    max_iterations: Annotated[Optional[int], setting("max_iterations", "Stop after this many model turns in this run.")] = None,
+    token_limit: Annotated[Optional[int], setting("token_limit", "Context window in tokens.")] = None,
+    compress_at: Annotated[Optional[int], setting("compress_at", "Compress history at this many tokens (at most the token limit).")] = None,
+    checkpoint_every: Annotated[Optional[int], setting("checkpoint_every", "Write a context summary every N iterations.")] = None,
+    max_retries: Annotated[Optional[int], setting("max_retries", "Retries of a failed or cut request.")] = None,
+    max_cost: Annotated[Optional[float], setting("max_cost", "Stop before the book's estimated cost would exceed this many dollars.")] = None,
+    max_tokens: Annotated[Optional[int], setting("max_tokens", "Stop before the book's total tokens (in + out) would exceed this.")] = None,
+    context: Annotated[Optional[str], setting("context", "What each request carries: 'compact' or 'full' history.")] = None,
+    chapter_words: Annotated[Optional[int], setting("chapter_words", "Target words per chapter.")] = None,
+    plan_only: Annotated[bool, setting("plan_only", "Create the project and the plan (outline, story bible), then stop before drafting chapters.")] = False,
+    provider: Annotated[Optional[str], setting("provider", "'remote' (an API server) or 'local' (the bundled small model; needs the local extra).")] = None,
+    model_path: Annotated[Optional[Path], setting("model_path", "A GGUF model file for --provider local.")] = None,
+    writer_model: Annotated[Optional[str], setting("writer_model", "A second model that drafts chapters from the planner's briefs.")] = None,
+    writer_base_url: Annotated[Optional[str], setting("writer_base_url", "The writer model's API URL.")] = None,
+    parallel: Annotated[Optional[int], setting("parallel", "Chapters drafted at once by the writer model.")] = None,
+    show_reasoning: Annotated[bool, setting("show_reasoning", "Keep each turn's full reasoning on screen, not just how long the model thought.")] = False,
 ) -> None:
     """Write a book from PROMPT into a new project folder, or resume one with --recover."""
     try:
@@ -112,7 +111,8 @@ def write(
                                  chapter_words=chapter_words, max_retries=max_retries, max_cost=max_cost,
                                  max_tokens=max_tokens, context=context, plan_only=plan_only or None,
                                  provider=provider, model_path=model_path, writer_model=writer_model,
-                                 writer_base_url=writer_base_url, parallel=parallel)
+                                 writer_base_url=writer_base_url, parallel=parallel,
+                                 show_reasoning=show_reasoning or None)
         if use_local_model(settings):
             raise typer.Exit(_run_local(settings, recover, prompt))
         if settings.max_cost is not None and settings.price() is None:
@@ -146,18 +146,20 @@ def _client(settings: Settings, key: str, model: str | None = None, base_url: st
                        timeout=settings.request_timeout, turn_timeout=settings.turn_timeout)
 
 
-def make_writer(settings: Settings, key: str, model: str | None = None) -> Writer:
+def make_writer(settings: Settings, key: str, scrubber: Scrubber, model: str | None = None) -> Writer:
     """The writer model's client: its own model, URL and key, each falling back to the planner's."""
     writer_key = settings.writer_api_key.get_secret_value() if settings.writer_api_key else key
     client = _client(settings, writer_key, model or settings.writer_model, settings.writer_base_url)
-    return Writer(client, Backoff(settings.max_retries, settings.retry_base_delay), settings.max_output_tokens)
+    return Writer(client, Backoff(settings.max_retries, settings.retry_base_delay), settings.max_output_tokens,
+                  scrubber)
 
 
 def _run(settings: Settings, key: str, source: str, state: SessionState, workspace: Workspace) -> int:
-    display = make_display()
+    display = make_display(settings.show_reasoning)
+    scrubber = Scrubber.from_settings(settings)
     if settings.writer_model:
-        workspace.writer, workspace.on_draft = make_writer(settings, key), display.draft_progress
-    agent = Agent(settings, _client(settings, key), display, workspace, state, Connection(source, key))
+        workspace.writer, workspace.on_draft = make_writer(settings, key, scrubber), display.draft_progress
+    agent = Agent(settings, _client(settings, key), display, workspace, state, Connection(source, scrubber))
     return int(agent.run())
 
 
@@ -216,18 +218,18 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
     return state, _workspace(settings, found.project)
 
 
-@app.command()
+@app.command(cls=Command)
 def draft(
-    project: Annotated[str, typer.Argument(help="A project folder, or a project name under the projects folder.", metavar="PROJECT")],
+    project: Annotated[str, typer.Argument(help="A project folder, or a project name under the projects folder.", metavar="PROJECT", show_default=False)],
     chapters: Annotated[Optional[str], typer.Option("--chapters", help="Which outline chapters, e.g. 3-8 or 2,5 (default: all).")] = None,
-    parallel: Annotated[Optional[int], typer.Option("--parallel", help="Chapters drafted at once (default 1).")] = None,
+    parallel: Annotated[Optional[int], setting("parallel", "Chapters drafted at once.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Draft chapters that already have a file again.")] = False,
-    writer_model: Annotated[Optional[str], typer.Option("--writer-model", help="The model that drafts (default: KIMI_WRITER_WRITER_MODEL, else --model).")] = None,
-    writer_base_url: Annotated[Optional[str], typer.Option("--writer-base-url", help="Its API URL (default: --base-url).")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="Model name (env KIMI_WRITER_MODEL).")] = None,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible API URL.")] = None,
-    chapter_words: Annotated[Optional[int], typer.Option("--chapter-words", help="Target words per chapter (default: from the outline).")] = None,
-    projects_dir: Annotated[Optional[Path], typer.Option("--projects-dir", help="Folder of projects (default ./projects).")] = None,
+    writer_model: Annotated[Optional[str], setting("writer_model", "The model that drafts.", default="the --model")] = None,
+    writer_base_url: Annotated[Optional[str], setting("writer_base_url", "Its API URL.")] = None,
+    model: Annotated[Optional[str], setting("model", "Model name.")] = None,
+    base_url: Annotated[Optional[str], setting("base_url", "OpenAI-compatible API URL.")] = None,
+    chapter_words: Annotated[Optional[int], setting("chapter_words", "Target words per chapter.")] = None,
+    projects_dir: Annotated[Optional[Path], setting("projects_dir", "Folder of projects.")] = None,
 ) -> None:
     """Draft chapters of PROJECT's outline with the writer model, several at once."""
     from .book_commands import open_project
@@ -236,32 +238,53 @@ def draft(
         settings = load_settings(projects_dir=projects_dir, model=model, base_url=base_url, parallel=parallel,
                                  writer_model=writer_model, writer_base_url=writer_base_url,
                                  chapter_words=chapter_words)
-        key = require_key(settings)
         book = open_project(project, settings.projects_dir)
         todo, skipped = drafting.plan_drafts(book, chapters, overwrite)
+        local_model = use_local_model(settings)
+        key = "local" if local_model else require_key(settings)
     except UserError as error:
         raise _fail(str(error)) from None
     for name in skipped:
         typer.echo(f"skipped {name}: it exists (use --overwrite to draft it again)")
+    if local_model:
+        raise typer.Exit(_draft_locally(settings, book, todo))
+    raise typer.Exit(_draft(settings, key, book, todo))
+
+
+def _draft_locally(settings: Settings, book: Project, todo: list[tuple[OutlineEntry, str]]) -> int:
+    """`draft` with the bundled model behind an in-process server, as `write` does with no key."""
+    if settings.provider is None:
+        typer.echo("No API key is set, so kimi-writer drafts with the bundled local model (small and weak); "
+                   "set MOONSHOT_API_KEY to draft with Kimi.")
+    with local.serve(settings.model_path) as endpoint:
+        settings = settings.model_copy(update={
+            "base_url": endpoint.base_url, "model": endpoint.model, "writer_model": None, "writer_base_url": None,
+            "writer_api_key": None, "max_output_tokens": endpoint.max_output_tokens})
+        return _draft(settings, "local", book, todo)
+
+
+def _draft(settings: Settings, key: str, book: Project, todo: list[tuple[OutlineEntry, str]]) -> int:
+    """Draft `todo` and report each chapter; the exit code."""
     display = make_display()
-    writer = make_writer(settings, key, model=settings.writer_model or settings.model)
+    scrubber = Scrubber.from_settings(settings)
+    writer = make_writer(settings, key, scrubber, model=settings.writer_model or settings.model)
     outcomes = drafting.draft_all(book, writer, todo, settings.parallel, settings.chapter_words, display.draft_progress)
     for outcome in outcomes:
         if outcome.draft:
             display.tool_result(f"drafted {outcome.draft.name}: {outcome.draft.words:,} words", True)
         else:
-            display.tool_result(f"failed {outcome.filename}: {scrub(outcome.error, key)}", False)
+            display.tool_result(f"failed {outcome.filename}: {scrubber(outcome.error)}", False)
     failed = sum(1 for outcome in outcomes if outcome.draft is None)
     typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} chapters drafted" + (f", {failed} failed." if failed else "."))
-    raise typer.Exit(int(ExitCode.MODEL_ERROR if failed else ExitCode.FINISHED))
+    return int(ExitCode.MODEL_ERROR if failed else ExitCode.FINISHED)
 
 
 register_book_commands(app)
 
 
 def main() -> None:
+    install_signal_handlers()
     try:
         app()
-    except KeyboardInterrupt:
-        typer.echo("Interrupted.", err=True)
-        raise SystemExit(int(ExitCode.INTERRUPTED))
+    except (KeyboardInterrupt, Interrupted) as interrupt:
+        exit_interrupted(interrupt)

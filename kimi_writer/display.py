@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 
 from rich.console import Console, Group
@@ -15,14 +16,24 @@ WORDS_PER_CHAR = 1 / 6  # rough words in a stream of English prose, for the prog
 
 
 @dataclass
-class RunSummary:
-    outcome: str
-    project: str | None
-    files: list[tuple[str, int]]  # files written this run, with their words now
+class RunFigures:
+    """Iterations and tokens of one run, or of the whole book (`runs` > 1)."""
+
     iterations: int
     prompt_tokens: int
     completion_tokens: int
     cost: float | None
+    estimated: bool = False  # the server reported no usage for some requests: counted offline
+    runs: int = 1
+
+
+@dataclass
+class RunSummary:
+    outcome: str | None  # None: the caller says how the run ended (a plan-only run's notice)
+    project: str | None
+    files: list[tuple[str, int]]  # files written this run, with their words now
+    this_run: RunFigures
+    book: RunFigures | None = None  # the book's totals, when earlier runs count too
 
 
 @dataclass
@@ -30,6 +41,8 @@ class _TurnView:
     reasoning: str = ""
     content: str = ""
     tool_calls: dict[int, tuple[str, int]] = field(default_factory=dict)  # slot -> (name, chars)
+    thinking_since: float | None = None  # when the first reasoning arrived
+    thinking_until: float | None = None  # when the first text or tool call came after it
 
 
 def _meter(used: int, limit: int) -> str:
@@ -104,17 +117,33 @@ class PlainDisplay:
         self._write("\n" + "\n".join(_summary_lines(run)) + "\n")
 
 
+def _figures(label: str, run: RunFigures) -> str:
+    plural = "s" if run.iterations != 1 else ""
+    runs = f" over {run.runs} runs" if run.runs > 1 else ""
+    estimated = " (estimated: the server reported no usage)" if run.estimated else ""
+    cost = f" · estimated cost ${run.cost:.4f}" if run.cost is not None else ""
+    return (f"{label}: {run.iterations} iteration{plural}{runs} · tokens in {run.prompt_tokens:,}, "
+            f"out {run.completion_tokens:,}{estimated}{cost}")
+
+
 def _summary_lines(run: RunSummary, with_files: bool = True) -> list[str]:
-    lines = [run.outcome]
+    lines = [run.outcome] if run.outcome else []
     if run.project:
         lines.append(f"Project: {run.project}")
     for name, words in run.files if with_files else []:
         lines.append(f"  {name}: {words:,} words")
-    cost = f", estimated cost ${run.cost:.4f}" if run.cost is not None else ""
-    lines.append(
-        f"Iterations: {run.iterations} · tokens in {run.prompt_tokens:,}, out {run.completion_tokens:,}{cost}"
-    )
+    lines.append(_figures("This run", run.this_run))
+    if run.book is not None:
+        lines.append(_figures("Whole book", run.book))
     return lines
+
+
+def thought_for(turn: _TurnView, now: float) -> str:
+    """How long the model thought and how much: "thought for 12 s (about 340 words)"."""
+    seconds = (turn.thinking_until or now) - (turn.thinking_since or now)
+    shown = f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.1f}"
+    words = len(turn.reasoning.split())
+    return f"thought for {shown} s (about {words:,} word{'s' if words != 1 else ''})"
 
 
 class LiveDisplay(PlainDisplay):
@@ -123,15 +152,17 @@ class LiveDisplay(PlainDisplay):
     REASONING_TAIL = 600
     CONTENT_TAIL = 1200
 
-    def __init__(self, console: Console):
+    def __init__(self, console: Console, show_reasoning: bool = False, clock=time.monotonic):
         super().__init__(console.file)
         self.console = console
         self.header = ""
         self.live: Live | None = None
+        self.show_reasoning = show_reasoning
+        self.clock = clock
 
     def iteration(self, number: int, limit: int, used: int, token_limit: int) -> None:
         self.turn = _TurnView()
-        self.header = f"Iteration {number}/{limit} · {_meter(used, token_limit)}"
+        self.header = _meter(used, token_limit)  # the rule above names the iteration
         self.console.rule(f"[bold]Iteration {number}/{limit}", style="blue")
         self.live = Live(console=self.console, get_renderable=self._render, refresh_per_second=8, transient=True)
         self.live.start()
@@ -146,10 +177,27 @@ class LiveDisplay(PlainDisplay):
         return Group(*parts)
 
     def on_reasoning(self, text: str) -> None:
+        if self.turn.thinking_since is None:
+            self.turn.thinking_since = self.clock()
         self.turn.reasoning += text
 
     def on_content(self, text: str) -> None:
+        self._stop_thinking()
         self.turn.content += text
+
+    def on_tool_call(self, index: int, name: str, chars: int) -> None:
+        self._stop_thinking()
+        super().on_tool_call(index, name, chars)
+
+    def _stop_thinking(self) -> None:
+        if self.turn.thinking_since is not None and self.turn.thinking_until is None:
+            self.turn.thinking_until = self.clock()
+
+    def _print_reasoning(self) -> None:
+        """The turn's reasoning: in full with --show-reasoning, and how long and how much."""
+        if self.show_reasoning:
+            self.console.print(Text(self.turn.reasoning, style="dim italic"))
+        self.console.print(Text(thought_for(self.turn, self.clock()), style="dim italic"))
 
     def end_turn(self) -> None:
         if self.live is None:
@@ -158,7 +206,7 @@ class LiveDisplay(PlainDisplay):
         self.live = None
         self.console.print(Text(self.header.split(" · ", 1)[-1], style="cyan"))
         if self.turn.reasoning:
-            self.console.print(Text(f"thought for {len(self.turn.reasoning):,} chars", style="dim italic"))
+            self._print_reasoning()
         if self.turn.content:
             self.console.print(Text(self.turn.content))
         for name, chars in self.turn.tool_calls.values():
@@ -191,8 +239,9 @@ class LiveDisplay(PlainDisplay):
         self.console.print(Text(text, style="bold"))
 
     def summary(self, run: RunSummary) -> None:
-        outcome, *rest = _summary_lines(run, with_files=False)
-        self.console.print(Text(outcome, style="bold"))
+        rest = _summary_lines(run, with_files=False)
+        if run.outcome:
+            self.console.print(Text(rest.pop(0), style="bold"))
         if run.files:
             table = Table(show_footer=False)
             table.add_column("file written")
@@ -203,7 +252,7 @@ class LiveDisplay(PlainDisplay):
         self.console.print(Text("\n".join(rest)))
 
 
-def make_display() -> PlainDisplay:
-    """A live display on a terminal, plain lines otherwise."""
+def make_display(show_reasoning: bool = False) -> PlainDisplay:
+    """A live display on a terminal, plain lines otherwise (which show all the reasoning anyway)."""
     console = Console()
-    return LiveDisplay(console) if console.is_terminal else PlainDisplay()
+    return LiveDisplay(console, show_reasoning) if console.is_terminal else PlainDisplay()

@@ -14,7 +14,18 @@ class ExitCode(IntEnum):
     ITERATION_LIMIT = 3  # --max-iterations reached before the model finished
     MODEL_ERROR = 4  # the server or the model failed in a way retrying cannot fix
     BUDGET = 5  # --max-cost or --max-tokens would be exceeded by the next call
+    HANGUP = 129  # SIGHUP (the terminal went away)
     INTERRUPTED = 130  # Ctrl+C
+    TERMINATED = 143  # SIGTERM
+
+
+class Interrupted(BaseException):
+    """Ctrl+C, SIGTERM or SIGHUP: stop now, save what there is, exit with the signal's code.
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` swallows it."""
+
+    def __init__(self, how: str, exit_code: ExitCode):
+        super().__init__(how)
+        self.how, self.exit_code = how, exit_code
 
 
 class UserError(Exception):
@@ -41,6 +52,12 @@ class IterationLimitReached(AgentStop):
 
 class FatalModelError(AgentStop):
     """The server or the model cannot go on (bad key, unknown model, repeated format errors)."""
+
+    exit_code = ExitCode.MODEL_ERROR
+
+
+class SaveFailed(AgentStop):
+    """The state could not be saved (a full disk, a read-only folder): stop before losing more."""
 
     exit_code = ExitCode.MODEL_ERROR
 

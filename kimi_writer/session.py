@@ -19,6 +19,7 @@ class UsageTotals(BaseModel):
     completion_tokens: int = 0
     cached_tokens: int = 0
     requests: int = 0
+    estimated_requests: int = 0  # requests whose usage the server did not report (counted offline)
 
     def cost(self, price: "Price | None") -> float | None:
         """Estimated dollars so far; None when the model's price is unknown."""
@@ -28,11 +29,12 @@ class UsageTotals(BaseModel):
         return (uncached * price.input + self.cached_tokens * price.cached_input
                 + self.completion_tokens * price.output) / 1_000_000
 
-    def add(self, prompt: int, completion: int, cached: int) -> None:
+    def add(self, prompt: int, completion: int, cached: int, estimated: bool = False) -> None:
         self.prompt_tokens += prompt
         self.completion_tokens += completion
         self.cached_tokens += cached
         self.requests += 1
+        self.estimated_requests += int(estimated)
 
 
 class RunRecord(BaseModel):
@@ -45,6 +47,7 @@ class RunRecord(BaseModel):
     outcome: str
     ended_at: str
     plan_only: bool = False
+    estimated: bool = False  # some of the tokens were counted offline: the server reported no usage
 
 
 class SessionState(BaseModel):

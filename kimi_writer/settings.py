@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE_URL = "https://api.moonshot.ai/v1"
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     provider: Literal["remote", "local"] | None = None  # None: remote, or local when no key is set
     model_path: Path | None = None  # a GGUF file for the local provider
     plan_only: bool = False
+    show_reasoning: bool = False  # keep each turn's full reasoning in the scrollback
     writer_model: str | None = None  # a second model that drafts chapters (draft_chapter)
     writer_base_url: str | None = None  # default: base_url
     writer_api_key: SecretStr | None = None  # KIMI_WRITER_WRITER_API_KEY; default: api_key
@@ -76,9 +78,9 @@ class Settings(BaseSettings):
         if self.compress_at is None:
             self.compress_at = int(self.token_limit * 0.9)
         if self.compress_at > self.token_limit:
-            raise ValueError(
-                f"--compress-at ({self.compress_at}) must not exceed --token-limit ({self.token_limit})"
-            )
+            raise PydanticCustomError(
+                "compress_over_limit", "--compress-at ({compress_at}) must not exceed --token-limit ({token_limit})",
+                {"compress_at": self.compress_at, "token_limit": self.token_limit})
         return self
 
     def price(self) -> Price | None:

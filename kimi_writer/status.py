@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import datetime
+from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -13,7 +15,7 @@ from .manuscript import chapter_files
 from .outline import chapter_target, load_outline
 from .project import STATE_DIR, FileInfo, Project
 from .recovery import resume_command
-from .session import STATE_FILE, SessionState
+from .session import STATE_FILE, RunRecord, SessionState
 
 
 def load_state(project: Project) -> tuple[SessionState | None, str]:
@@ -54,6 +56,29 @@ def chapter_table(project: Project, chapter_words: int | None = None) -> tuple[T
     return table, len(planned), written, sum(info.words for info in files.values())
 
 
+ESTIMATED = " (estimated: the server reported no usage)"
+FINISHED = "Finished:"
+
+
+def unwritten_chapters(project: Project) -> tuple[list[int], int]:
+    """The outline's chapter numbers that have no file yet, and how many chapters it plans."""
+    planned = [entry.number for entry in load_outline(project)]
+    written = {number for number, _ in chapter_files(project)}
+    return [number for number in planned if number not in written], len(set(planned))
+
+
+def _run_line(run: RunRecord) -> str:
+    cost = f", estimated cost ${run.cost:.4f}" if run.cost is not None else ""
+    kind = " (plan only)" if run.plan_only else ""
+    estimated = ESTIMATED if run.estimated else ""
+    return (f"Last run{kind}, ended {run.ended_at.replace('T', ' ')}: {run.iterations} iterations, "
+            f"tokens in {run.prompt_tokens:,}, out {run.completion_tokens:,}{estimated}{cost}.")
+
+
+def export_command(project_root: Path) -> str:
+    return f"kimi-writer export {shlex.quote(str(project_root))} --format epub"
+
+
 def print_status(project: Project, console: Console, chapter_words: int | None = None) -> None:
     table, planned, written, words = chapter_table(project, chapter_words)
     console.print(table)
@@ -64,10 +89,11 @@ def print_status(project: Project, console: Console, chapter_words: int | None =
     if state is None or not state.runs:
         console.print(f"Last run: {why or 'no run recorded yet'}.", soft_wrap=True)
     else:
-        run = state.runs[-1]
-        cost = f", estimated cost ${run.cost:.4f}" if run.cost is not None else ""
-        kind = " (plan only)" if run.plan_only else ""
-        console.print(f"Last run{kind}, ended {run.ended_at.replace('T', ' ')}: {run.iterations} iterations, "
-                      f"tokens in {run.prompt_tokens:,}, out {run.completion_tokens:,}{cost}.", soft_wrap=True)
-        console.print(f"  {run.outcome}", soft_wrap=True)
+        console.print(_run_line(state.runs[-1]), soft_wrap=True, markup=False)
+        console.print(f"  {state.runs[-1].outcome}", soft_wrap=True, markup=False)
+    if planned and written == planned and state is not None and state.runs \
+            and state.runs[-1].outcome.startswith(FINISHED):
+        console.print(f"The book is finished: all {planned} planned chapters are written.", soft_wrap=True)
+        console.print(f"Export it with: {export_command(project.root)}", soft_wrap=True, markup=False)
+        return
     console.print(f"Continue with: {resume_command(project.root)}", soft_wrap=True, markup=False)

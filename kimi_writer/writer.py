@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import openai
 
+from .api_errors import Scrubber
 from .client import ModelClient, StreamCut
 from .context import story_bible, tail_words
 from .manuscript import chapter_files
@@ -81,8 +82,10 @@ def writer_messages(project: Project, filename: str, brief: str, target_words: i
 class Writer:
     """Drafts chapters with the writer model, retrying transient failures."""
 
-    def __init__(self, client: ModelClient, backoff: Backoff, max_output_tokens: int):
+    def __init__(self, client: ModelClient, backoff: Backoff, max_output_tokens: int,
+                 scrubber: Scrubber | None = None):
         self.client, self.backoff, self.max_output_tokens = client, backoff, max_output_tokens
+        self.scrub = scrubber or Scrubber()  # the writer server's errors may quote its key
 
     def draft(self, project: Project, filename: str, brief: str, target_words: int | None,
               report: Callable[[str, int], None]) -> Draft:
@@ -103,7 +106,7 @@ class Writer:
             except (StreamCut, openai.OpenAIError) as error:
                 reason = transient_reason(error)
                 if reason is None or attempt >= self.backoff.max_retries:
-                    raise DraftFailed(f"the writer model failed: {reason or error}") from error
+                    raise DraftFailed(self.scrub(f"the writer model failed: {reason or error}")) from error
                 attempt += 1
                 progress.chars = 0
                 time.sleep(self.backoff.delay(attempt, error))

@@ -1,6 +1,7 @@
 """A scripted server that plays one small book, to try kimi-writer without an API key.
 
-    python -m tests.demo_server            # prints the two lines to paste into another shell
+    python -m tests.demo_server              # prints four lines: what to paste into another shell
+    python -m tests.demo_server --delay 0.2  # a human pace: the whole book in about a minute
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def demo_turns(delay: float) -> list[Turn]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--delay", type=float, default=0.01, help="seconds between streamed chunks")
+    parser.add_argument("--delay", type=float, default=0.01, help="seconds between streamed chunks "
+                        "(default 0.01; 0.2 lets a person watch the reasoning and the text arrive)")
     args = parser.parse_args()
     with ScriptedServer(demo_turns(args.delay)) as server:
         print("Demo server ready. In another shell:")

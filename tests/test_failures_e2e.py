@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import random
+import resource
+import signal
 import time
 
-from tests.conftest import TEST_KEY, assert_clean_protocol, tool_results
+from tests.conftest import TEST_KEY, assert_clean_protocol, tool_results, user_message
 from tests.scripted_server import Turn, tool_call
 from tests.test_write_e2e import tool_turn
 
@@ -186,4 +188,66 @@ def test_soak_200_iterations_with_20_percent_failures(server, run_cli, tmp_path)
     assert on_disk == contents
     results = tool_results(server)
     assert len(results) == 200 and not any("already exists" in r for r in results.values())
+    assert_clean_protocol(server)
+
+
+def test_an_empty_reply_gets_one_nudge(server, run_cli, tmp_path):
+    server.add(tool_turn(tool_call("create_project", project_name="Quiet")), Turn(content=""),
+               tool_turn(tool_call("write_file", filename="chapter_01.md", content=BODY)), Turn(content="done"))
+    result = run_cli("write", "x")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert chapter(tmp_path, "Quiet") == BODY
+    assert "using the tools" in user_message(server.requests[2], "Your last reply was empty")
+    assert "Your last reply was empty" not in json.dumps(server.requests[1])
+    assert_clean_protocol(server)
+
+
+def test_two_empty_replies_in_a_row_stop_the_run(server, run_cli, tmp_path):
+    server.add(tool_turn(tool_call("create_project", project_name="Quiet")), Turn(content=""),
+               Turn(content=" \n", reasoning="Hmm."))
+    result = run_cli("write", "x")
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "Stopped: the model sent empty replies twice in a row" in result.stdout
+    assert "Resume with: kimi-writer write --recover" in result.stdout
+    project = tmp_path / "projects/Quiet"
+    assert len(list(project.glob(".context_summary_*.md"))) == 1
+    state = json.loads((project / ".kimi_writer/session.json").read_text())
+    assert "the model sent empty replies" in state["runs"][-1]["outcome"]
+    assert_clean_protocol(server)
+
+
+def test_a_text_answer_without_any_tool_call_is_not_a_finished_book(server, run_cli, tmp_path):
+    server.add(Turn(content="Once upon a time, in Victorian London, there was a fog. The end."))
+    result = run_cli("write", "x")
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert ("Stopped: the model answered in plain text and never used the tools, so the server or model may "
+            "not support tool calls; see \"Other local servers\" in the README.") in result.stdout
+    assert "Finished" not in result.stdout
+    assert not (tmp_path / "projects").exists() or not any((tmp_path / "projects").iterdir())
+
+
+def file_size_limit(size: int):
+    """For preexec_fn: every file the CLI writes fails with EFBIG (File too large) past `size` bytes."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return limit
+
+
+def test_a_state_that_cannot_be_saved_stops_the_run_and_keeps_the_last_good_one(server, run_cli, tmp_path):
+    big = tool_turn(tool_call("list_files"), reasoning="A very long thought. " * 10_000)  # ~210 KB of state
+    server.add(tool_turn(tool_call("create_project", project_name="Full")), big)
+    result = run_cli("write", "x", preexec_fn=file_size_limit(100_000))
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    state_file = tmp_path / "projects/Full/.kimi_writer/session.json"
+    assert f"Stopped: File too large while saving {state_file}" in result.stdout
+    assert "Resume with: kimi-writer write --recover" in result.stdout
+    state = json.loads(state_file.read_text())  # the last good state, whole
+    assert state["iteration"] == 1 and state["messages"][-1]["role"] == "tool"
+    assert sorted(p.name for p in state_file.parent.iterdir()) == ["session.json"]  # no half-written file
+
+    server.add(Turn(content="done"))
+    resumed = run_cli("write", "--recover", str(state_file.parent.parent))
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert_clean_protocol(server)

@@ -57,7 +57,9 @@ def test_plan_only_then_edit_the_outline_then_draft(server, run_cli, tmp_path):
     assert "Written: 1 of 3 planned chapters (33% of the outline), 6 words in chapters." in status.stdout
     assert re.search(r"Last run, ended [\d-]+ [\d:]+: 2 iterations, tokens in [\d,]+, out [\d,]+, "
                      r"estimated cost \$\d\.\d{4}\.", status.stdout)
-    assert "Finished: the model says the book is done." in status.stdout
+    # issue 13: a "done" with planned chapters unwritten says so (was "Finished: the model says the book is done.")
+    assert ("Finished, but 2 of 3 planned chapters are not written (chapters 2 and 3): continue with "
+            f"kimi-writer write --recover {project}") in status.stdout
     assert f"Continue with: kimi-writer write --recover {project}" in status.stdout
 
 

@@ -65,7 +65,7 @@ def test_planner_delegates_drafts_to_the_writer(server, run_cli, tmp_path):
 
 def test_without_a_writer_model_nothing_changes(server, run_cli):
     server.add(Turn(content="done"))
-    assert run_cli("write", "x").returncode == 0
+    assert run_cli("write", "x").returncode == 4  # a text answer with no project is not a book (issue 12)
     request = server.requests[0]
     assert [t["function"]["name"] for t in request["tools"]] == [
         "create_project", "write_file", "read_file", "list_files", "compress_context"]

@@ -1,0 +1,117 @@
+"""How the commands present themselves: flags declared from the settings, --help, --version, usage errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+from typer.core import TyperCommand
+
+from . import __version__
+from .setting_errors import describe, env_names, flag_name
+from .settings import Settings
+
+UsageError = typer.BadParameter.__base__  # click's UsageError, vendored by typer or not
+
+# How a default reads in --help where the settings' own default does not say it well.
+DEFAULT_TEXT = {
+    "projects_dir": "./projects",
+    "compress_at": "90% of the token limit",
+    "chapter_words": "from the outline",
+    "provider": "remote; local when no API key is set and the local extra is installed",
+    "model_path": "the bundled SmolLM2",
+    "writer_base_url": "the --base-url",
+}
+
+
+def default_text(field: str) -> str:
+    """A setting's default as --help and the README show it."""
+    if field in DEFAULT_TEXT:
+        return DEFAULT_TEXT[field]
+    value = Settings.model_fields[field].default
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "none" if value is None else str(value)
+
+
+def setting(field: str, help: str, default: str | None = None) -> Any:
+    """The flag of a settings field; its help names the environment variable and the default.
+    The variable itself is read by the settings, not by typer, so precedence and checks are one."""
+    variables = " or ".join(env_names(field))
+    shown = default if default is not None else default_text(field)
+    return typer.Option(flag_name(field), help=f"{help} \\[env var: {variables}] \\[default: {shown}]",
+                        show_default=False)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"kimi-writer {__version__}")
+        raise typer.Exit()
+
+
+VersionOption = Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                             callback=_print_version)]
+
+
+def _raw_value(args: list[str], opts: list[str]) -> str | None:
+    """The text given after an option on the command line (`--x 3` or `--x=3`)."""
+    for index, arg in enumerate(args):
+        for opt in opts:
+            if arg == opt and index + 1 < len(args):
+                return args[index + 1]
+            if arg.startswith(opt + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def flag_value_error(field: str, raw: str) -> str | None:
+    """The sentence for a flag value the setting would refuse, or None if it would accept it."""
+    info = Settings.model_fields[field]
+    annotation = info.annotation if not info.metadata else Annotated[(info.annotation, *info.metadata)]
+    try:
+        TypeAdapter(annotation).validate_python(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        return describe({**first, "loc": (field, *first["loc"])}, {field})
+    return None
+
+
+def _sentence(error: typer.BadParameter, args: list[str]) -> str | None:
+    param = error.param
+    field = getattr(param, "name", None)
+    if field not in Settings.model_fields or param is None:
+        return None
+    raw = _raw_value(args, list(param.opts))
+    return flag_value_error(field, raw) if raw is not None else None
+
+
+class Command(TyperCommand):
+    """A command whose plain flags show no `<bool>` in --help, and whose bad flag values are
+    one plain sentence naming the flag."""
+
+    def get_params(self, ctx: typer.Context) -> list:
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False):
+                param.display_type_rich = lambda ctx: None
+        return params
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as error:
+            if type(error).__name__ == "NoArgsIsHelpError":
+                raise
+            sentence = _sentence(error, given) if isinstance(error, typer.BadParameter) else None
+            typer.echo(f"Error: {sentence or _usage_sentence(error, ctx)}", err=True)
+            raise typer.Exit(2) from None
+
+
+def _usage_sentence(error: Exception, ctx: typer.Context) -> str:
+    """Any other usage mistake (an unknown option, a missing argument) as one line."""
+    message = error.format_message().replace("Value error, ", "").rstrip(".")
+    return f"{message[:1].lower()}{message[1:]}; see {ctx.command_path} --help"
