@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from .atomicfile import replace_atomically
 
 ALLOWED_SUFFIXES = (".md", ".txt")
 MAX_NAME_LENGTH = 200
@@ -47,18 +48,10 @@ class FileInfo:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write via a temporary file and rename, so a crash never leaves half a file; a new file
+    follows the umask, a replaced one keeps its mode."""
+    data = text.encode("utf-8")
+    replace_atomically(path, lambda handle: handle.write(data))
 
 
 def _read_exact(path: Path, name: str) -> str:
