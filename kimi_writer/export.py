@@ -9,16 +9,14 @@ from enum import Enum
 from functools import lru_cache, partial
 from html import unescape
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import markdown
 import nh3
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from .atomicfile import replace_atomically
 from .manuscript import Manuscript
-from .project import atomic_write_text
+from .project import atomic_write_text, replace_atomically
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGE = "en"
@@ -42,6 +40,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "abbr": {"title"}, "code"
                       "td": {"style"}, "th": {"style"}}  # style: text-align only
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 _ID = re.compile(r'\bid="([^"]+)"')
+_SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*:")  # nh3 has kept only the allowed ones
 # Characters XML 1.0 forbids: C0 controls but tab and line ends, U+FFFE, U+FFFF, lone surrogates.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -73,7 +72,7 @@ def _link_that_leads_somewhere(ids: set[str], tag: str, attribute: str, value: s
         return value
     if value.startswith("#"):
         return value if value[1:] in ids else None
-    return value if urlsplit(value).scheme else None
+    return value if _SCHEME.match(value) else None
 
 
 def xml_safe(text: str) -> str:
