@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import re
 import uuid
+from dataclasses import replace
 from enum import Enum
-from functools import lru_cache
+from functools import lru_cache, partial
+from html import unescape
 from pathlib import Path
 
 import markdown
+import nh3
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from .manuscript import Manuscript
-from .project import atomic_write_text
+from .project import atomic_write_text, replace_atomically
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGE = "en"
@@ -27,13 +29,55 @@ class Format(str, Enum):
     md = "md"
 
 
+# Python-Markdown's "extra" without attr_list (it lets `{: onclick=... }` set any attribute) and
+# md_in_html (raw HTML is shown as text anyway).
+MARKDOWN_EXTENSIONS = ["abbr", "def_list", "fenced_code", "footnotes", "tables", "sane_lists"]
+ALLOWED_TAGS = {"a", "abbr", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3",
+                "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "strong", "sup", "table", "tbody", "td",
+                "th", "thead", "tr", "ul"}  # what Markdown makes; no <img>: a shared book carries no files
+ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "abbr": {"title"}, "code": {"class"},
+                      "div": {"class"}, "li": {"id"}, "ol": {"start"}, "sup": {"id"},
+                      "td": {"style"}, "th": {"style"}}  # style: text-align only
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+_ID = re.compile(r'\bid="([^"]+)"')
+_SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*:")  # nh3 has kept only the allowed ones
+# Characters XML 1.0 forbids: C0 controls but tab and line ends, U+FFFE, U+FFFF, lone surrogates.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def chapter_html(book: Manuscript) -> list[str]:
-    """Each chapter's Markdown as XHTML; raw HTML in the text is shown as text, so it stays valid."""
-    converter = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="xhtml",
-                                  extension_configs={"extra": {"footnotes": {"UNIQUE_IDS": True}}})
+    """Each chapter's Markdown as sanitized HTML: raw HTML in the text is shown as text, and only
+    allow-listed tags, attributes and URL schemes remain, so nothing in it can run."""
+    converter = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="xhtml",
+                                  extension_configs={"footnotes": {"UNIQUE_IDS": True}})
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
-    return [converter.reset().convert(chapter.text) for chapter in book.chapters]
+    return [sanitize(converter.reset().convert(chapter.text)) for chapter in book.chapters]
+
+
+def sanitize(html: str) -> str:
+    """`html` with only the allowed tags, attributes and URL schemes, links that lead somewhere,
+    and no character XML forbids."""
+    ids = {unescape(found) for found in _ID.findall(html)}
+    cleaned = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES,
+                        attribute_filter=partial(_link_that_leads_somewhere, ids), link_rel=None,
+                        filter_style_properties={"text-align"}, strip_comments=True)
+    return xml_safe(cleaned)
+
+
+def _link_that_leads_somewhere(ids: set[str], tag: str, attribute: str, value: str) -> str | None:
+    """Keep a web or mail link, or a #fragment naming an id in the same chapter; drop a link to a
+    file, which the export does not carry."""
+    if attribute != "href":
+        return value
+    if value.startswith("#"):
+        return value if value[1:] in ids else None
+    return value if _SCHEME.match(value) else None
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters that no XML document may hold."""
+    return _NOT_XML.sub("", text)
 
 
 def _css() -> str:
@@ -83,7 +127,7 @@ def write_epub(book: Manuscript, author: str, path: Path) -> None:
     result.add_item(epub.EpubNcx())
     result.add_item(epub.EpubNav(title="Contents"))
     result.spine = [title_page, "nav", *chapters]
-    _replace_atomically(path, lambda tmp: epub.write_epub(str(tmp), result, {}))
+    replace_atomically(path, lambda handle: epub.write_epub(handle, result, {"raise_exceptions": True}))
 
 
 def _page(epub, title: str, file_name: str, css, body: str):
@@ -97,16 +141,11 @@ def _escape(text: str) -> str:
     return str(Markup.escape(text))
 
 
-def _replace_atomically(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _xml_safe_book(book: Manuscript) -> Manuscript:
+    """`book` with no character XML forbids in its title, chapter titles or chapter texts."""
+    chapters = [replace(chapter, title=xml_safe(chapter.title), text=xml_safe(chapter.text))
+                for chapter in book.chapters]
+    return replace(book, title=xml_safe(book.title), chapters=chapters)
 
 
 def default_output(project_root: Path, fmt: Format) -> Path:
@@ -116,6 +155,8 @@ def default_output(project_root: Path, fmt: Format) -> Path:
 
 def export(book: Manuscript, fmt: Format, path: Path, author: str = DEFAULT_AUTHOR) -> Path:
     """Write `book` to `path` in `fmt`; returns the path written."""
+    if fmt is not Format.md:
+        book, author = _xml_safe_book(book), xml_safe(author)
     if fmt is Format.epub:
         write_epub(book, author, path)
     else:

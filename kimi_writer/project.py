@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO, Callable
 
 ALLOWED_SUFFIXES = (".md", ".txt")
 MAX_NAME_LENGTH = 200
@@ -47,18 +49,55 @@ class FileInfo:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a file."""
+    """Write via a temporary file and rename, so a crash never leaves half a file; a new file
+    follows the umask, a replaced one keeps its mode."""
+    data = text.encode("utf-8")
+    replace_atomically(path, lambda handle: handle.write(data))
+
+
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_ATTEMPTS = 100
+
+
+def replace_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Let `write` fill a temporary file beside `path`, fsync it and rename it to `path`. A new
+    file gets the mode the umask allows (0644 under 022); a replaced file keeps its mode.
+
+    On any failure the temporary file is removed and `path` is left as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp, handle = _create_beside(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with handle:
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _create_beside(path: Path) -> tuple[Path, BinaryIO]:
+    """A new, exclusively created `.NAME.RANDOM.tmp` in `path`'s folder, open for writing."""
+    keep_mode = _mode_of(path)
+    for _ in range(_ATTEMPTS):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, _CREATE_NEW, 0o666)  # the kernel applies the umask
+        except FileExistsError:
+            continue
+        if keep_mode is not None:
+            os.fchmod(fd, keep_mode)
+        return tmp, os.fdopen(fd, "wb")
+    raise FileExistsError(f"could not create a temporary file beside {path}")
+
+
+def _mode_of(path: Path) -> int | None:
+    """The permission bits of the file at `path`, or None when there is no such file."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
 
 
 def _read_exact(path: Path, name: str) -> str:
