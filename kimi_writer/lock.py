@@ -1,0 +1,96 @@
+"""One run per project: an advisory lock on `.kimi_writer/lock` that names the process holding it.
+
+It uses `fcntl.flock` rather than the `filelock` package: the lock file carries the holder's
+pid and command, and filelock opens its file with O_TRUNC before it tries the lock, so a second
+run would wipe the name of the first. The kernel drops a flock when its process dies, so a lock
+is never stale; a lock file that still names a process (one that was killed) is taken over with
+a notice. On systems without fcntl (Windows) runs are not locked.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import sys
+from typing import IO
+
+from .errors import UserError
+from .project import PathRefused, Project
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+LOCK_FILE = "lock"
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+_held: dict[str, IO[str]] = {}  # project root -> the open lock file
+
+
+class ProjectBusy(UserError):
+    """Another run holds the project, or its lock cannot be taken."""
+
+
+def acquire(project: Project) -> str:
+    """Hold `project` for this process until it exits; returns a notice ('' when none).
+    ProjectBusy when another process holds it."""
+    if fcntl is None or str(project.root) in _held:
+        return ""
+    handle = _open(project)
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = _describe(handle.read())
+        handle.close()
+        raise ProjectBusy(f"{project.root} is in use by another kimi-writer run ({holder}); wait for it to end, "
+                          "or stop it first.") from None
+    left = handle.read()
+    _write_holder(handle)
+    if not _held:
+        atexit.register(release_all)
+    _held[str(project.root)] = handle
+    if not left.strip():
+        return ""
+    return f"Took over the lock of {project.name}, left by {_describe(left)}, which is no longer running."
+
+
+def _open(project: Project) -> IO[str]:
+    try:
+        project.check_state_dir()
+        project.state_dir.mkdir(exist_ok=True)
+        fd = os.open(project.state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except PathRefused as error:
+        raise ProjectBusy(str(error)) from None
+    except OSError as error:
+        raise ProjectBusy(f"cannot lock {project.state_dir / LOCK_FILE}: {error.strerror or error}.") from None
+    return os.fdopen(fd, "r+", encoding="utf-8", errors="replace")
+
+
+def _write_holder(handle: IO[str]) -> None:
+    command = " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:])
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps({"pid": os.getpid(), "command": command[:120]}) + "\n")
+    handle.flush()
+
+
+def _describe(text: str) -> str:
+    """'process 123: kimi-writer write ...' from a lock file's text (which anyone may have written)."""
+    try:
+        holder = json.loads(text)
+        pid, command = int(holder["pid"]), str(holder.get("command", ""))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return "another process"
+    command = _UNPRINTABLE.sub("", command)[:120]
+    return f"process {pid}: {command}" if command else f"process {pid}"
+
+
+def release_all() -> None:
+    """Clear and unlock every lock this process holds (at exit)."""
+    for handle in _held.values():
+        handle.seek(0)
+        handle.truncate()
+        handle.close()  # closing the file drops the flock
+    _held.clear()
