@@ -29,13 +29,17 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 _held: dict[str, IO[str]] = {}  # project root -> the open lock file
 
 
-class ProjectBusy(UserError):
-    """Another run holds the project, or its lock cannot be taken."""
+class LockError(UserError):
+    """The project's lock cannot be taken (a link outside, a read-only folder...)."""
+
+
+class ProjectBusy(LockError):
+    """Another run holds the project."""
 
 
 def acquire(project: Project) -> str:
     """Hold `project` for this process until it exits; returns a notice ('' when none).
-    ProjectBusy when another process holds it."""
+    ProjectBusy when another process holds it, LockError when it cannot be locked."""
     if fcntl is None or str(project.root) in _held:
         return ""
     handle = _open(project)
@@ -62,9 +66,9 @@ def _open(project: Project) -> IO[str]:
         project.state_dir.mkdir(exist_ok=True)
         fd = os.open(project.state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except PathRefused as error:
-        raise ProjectBusy(str(error)) from None
+        raise LockError(str(error)) from None
     except OSError as error:
-        raise ProjectBusy(f"cannot lock {project.state_dir / LOCK_FILE}: {error.strerror or error}.") from None
+        raise LockError(f"cannot lock {project.state_dir / LOCK_FILE}: {error.strerror or error}.") from None
     return os.fdopen(fd, "r+", encoding="utf-8", errors="replace")
 
 

@@ -65,7 +65,7 @@ class _Message(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "user", "assistant", "tool"]
-    content: str | list | None = None
+    content: str | None = None
     tool_calls: list[_ToolCall] | None = None
     tool_call_id: str | None = None
 

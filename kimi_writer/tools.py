@@ -110,6 +110,8 @@ def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
             notice = workspace.hold(project)
         except lock.ProjectBusy:
             continue  # another run is writing there
+        except lock.LockError as error:
+            raise ToolFailure(str(error)) from None
         workspace.owned.add(project.root)
         workspace.project = project
         return _project_result(project, created, wanted, notice)
