@@ -104,6 +104,7 @@ def test_recover_of_a_crafted_folder_reads_sends_and_changes_nothing_outside(ser
 
 def test_status_export_and_lint_of_a_crafted_folder_never_follow_links_outside(run_cli, tmp_path, outside):
     project = crafted_project(tmp_path / "projects", outside)
+    (project / "Shared_Book.html").symlink_to(outside / "notes.txt")  # the default export path, linked outside
     before, system_before = tree(outside), outside_stats()
     status = run_cli("status", str(project))
     lint = run_cli("lint", str(project))
@@ -327,3 +328,15 @@ def test_a_full_disk_and_a_read_only_folder_are_tool_errors(server, run_cli, tmp
     assert "write_file failed: the system refused it (No space left on device)" in result.stdout
     assert (project / "chapter_01.md").read_text() == "Fine.\n"
     assert left == []  # no half-written or temporary file
+
+
+def test_a_chapter_that_is_not_utf8_never_stops_a_resumed_run(server, run_cli, tmp_path):
+    project = tmp_path / "projects" / "Bytes"
+    (project / ".kimi_writer").mkdir(parents=True)
+    (project / "chapter_01.md").write_bytes(b"# Chapter 1\n\nCaf\xe9 at dawn.\n")
+    (project / ".kimi_writer/session.json").write_text(json.dumps(state()))
+    server.add(Turn(content="done"))
+    result = run_cli("write", "--recover", str(project))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "Caf\ufffd at dawn." in json.dumps(server.requests, ensure_ascii=False)
+    assert (project / "chapter_01.md").read_bytes() == b"# Chapter 1\n\nCaf\xe9 at dawn.\n"
