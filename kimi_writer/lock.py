@@ -3,8 +3,8 @@
 It uses `fcntl.flock` rather than the `filelock` package: the lock file carries the holder's
 pid and command, and filelock opens its file with O_TRUNC before it tries the lock, so a second
 run would wipe the name of the first. The kernel drops a flock when its process dies, so a lock
-is never stale; a lock file that still names a process (one that was killed) is taken over with
-a notice. On systems without fcntl (Windows) runs are not locked.
+is never stale; a run removes its lock file as it exits, and one that still names a process
+(a run that was killed) is taken over with a notice. On systems without fcntl (Windows) runs are not locked.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 from typing import IO
 
 from .errors import UserError
@@ -26,7 +27,7 @@ except ImportError:  # pragma: no cover - Windows
 
 LOCK_FILE = "lock"
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
-_held: dict[str, IO[str]] = {}  # project root -> the open lock file
+_held: dict[Path, IO[str]] = {}  # lock file -> its open, locked handle
 
 
 class LockError(UserError):
@@ -40,24 +41,41 @@ class ProjectBusy(LockError):
 def acquire(project: Project) -> str:
     """Hold `project` for this process until it exits; returns a notice ('' when none).
     ProjectBusy when another process holds it, LockError when it cannot be locked."""
-    if fcntl is None or str(project.root) in _held:
+    path = project.state_dir / LOCK_FILE
+    if fcntl is None or path in _held:
         return ""
-    handle = _open(project)
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        holder = _describe(handle.read())
-        handle.close()
-        raise ProjectBusy(f"{project.root} is in use by another kimi-writer run ({holder}); wait for it to end, "
-                          "or stop it first.") from None
+    handle = _locked(project)
     left = handle.read()
     _write_holder(handle)
     if not _held:
         atexit.register(release_all)
-    _held[str(project.root)] = handle
+    _held[path] = handle
     if not left.strip():
         return ""
     return f"Took over the lock of {project.name}, left by {_describe(left)}, which is no longer running."
+
+
+def _locked(project: Project) -> IO[str]:
+    """The lock file, opened and locked; again if a run that ended removed it meanwhile."""
+    while True:
+        handle = _open(project)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _describe(handle.read())
+            handle.close()
+            raise ProjectBusy(f"{project.root} is in use by another kimi-writer run ({holder}); wait for it to "
+                              "end, or stop it first.") from None
+        if _still_there(handle, project.state_dir / LOCK_FILE):
+            return handle
+        handle.close()
+
+
+def _still_there(handle: IO[str], path: Path) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except OSError:
+        return False
 
 
 def _open(project: Project) -> IO[str]:
@@ -92,9 +110,8 @@ def _describe(text: str) -> str:
 
 
 def release_all() -> None:
-    """Clear and unlock every lock this process holds (at exit)."""
-    for handle in _held.values():
-        handle.seek(0)
-        handle.truncate()
+    """Remove and unlock every lock this process holds (at exit); a killed run leaves its file."""
+    for path, handle in _held.items():
+        path.unlink(missing_ok=True)
         handle.close()  # closing the file drops the flock
     _held.clear()
