@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 ALLOWED_SUFFIXES = (".md", ".txt")
 MAX_NAME_LENGTH = 200
+MAX_PROJECT_NAME = 100
 MAX_NAME_BYTES = 240  # per folder or file name: 255 on most file systems, less room for a temporary file
 STATE_DIR = ".kimi_writer"
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
@@ -31,7 +32,7 @@ def sanitize_project_name(name: str) -> str:
         raise PathRefused(
             f"project name {name!r} has no letters or digits; use a name like 'Victorian_Mystery'"
         )
-    return cleaned[:100]
+    return cleaned[:MAX_PROJECT_NAME]
 
 
 def count_words(text: str) -> int:

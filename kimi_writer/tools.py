@@ -6,9 +6,8 @@ what was wrong and how to fix it.
 
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from . import lock
 from .client import ToolCallRequest
 from .outline import chapter_number, chapter_target, is_chapter_file
-from .project import STATE_DIR, Project, ProjectError, sanitize_project_name
+from .project import MAX_PROJECT_NAME, STATE_DIR, Project, ProjectError, sanitize_project_name
 from .prompts import render
 from .style import PROJECT_FILE as PROJECT_PHRASES
 from .style import banned_phrases, excerpt, find_hits
@@ -118,8 +117,12 @@ def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
     raise ToolFailure(f"no free folder name for {wanted!r}; choose another project name")
 
 
-def _candidate_names(wanted: str) -> list[str]:
-    return [wanted] + [f"{wanted}_{n}" for n in itertools.islice(itertools.count(2), 998)]
+def _candidate_names(wanted: str) -> Iterator[str]:
+    """`wanted`, then `wanted_2`, `wanted_3`... (each within the length of a project name)."""
+    yield wanted
+    for number in range(2, 1000):
+        suffix = f"_{number}"
+        yield wanted[:MAX_PROJECT_NAME - len(suffix)] + suffix
 
 
 def holds_a_book(root: Path) -> bool:

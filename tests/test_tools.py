@@ -505,3 +505,11 @@ def test_create_project_skips_a_folder_another_run_holds(workspace):
     workspace.hold = hold
     result = call(workspace, "create_project", {"project_name": "Book"})
     assert workspace.project.name == "Book_2" and "already holds another book" in result.text
+
+
+def test_a_long_project_name_that_clashes_gets_a_suffix_within_the_limit(workspace):
+    long_name = "A" * 100
+    (workspace.projects_dir / long_name / ".kimi_writer").mkdir(parents=True)
+    call(workspace, "create_project", {"project_name": long_name})
+    assert workspace.project.name == "A" * 98 + "_2"
+    assert os.listdir(workspace.projects_dir / long_name) == [".kimi_writer"]
