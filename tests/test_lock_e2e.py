@@ -93,3 +93,13 @@ def test_a_lock_left_by_a_dead_process_is_taken_over_with_a_notice(server, run_c
     assert result.returncode == 0, result.stdout + result.stderr
     assert (f"Took over the lock of Locked, left by process {dead.pid}: kimi-writer write x, "
             "which is no longer running.") in result.stdout
+
+
+def test_a_crafted_lock_file_is_taken_over_and_never_echoed_raw(server, run_cli, tmp_path):
+    project = make_book(server, run_cli, tmp_path)
+    (project / ".kimi_writer/lock").write_text('{"pid": "1; rm -rf", "command": "\x1b[31mred"}')
+    server.add(Turn(content="done"))
+    result = run_cli("write", "--recover", str(project))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Took over the lock of Locked, left by another process, which is no longer running." in result.stdout
+    assert "\x1b" not in result.stdout and not (project / ".kimi_writer/lock").exists()
