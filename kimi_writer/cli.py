@@ -262,10 +262,10 @@ def draft(
                                  writer_model=writer_model, writer_base_url=writer_base_url,
                                  chapter_words=chapter_words)
         book = open_project(project, settings.projects_dir)
-        todo, skipped = drafting.plan_drafts(book, chapters, overwrite)
         local_model = use_local_model(settings)
         key = "local" if local_model else require_key(settings)
         _hold(book)
+        todo, skipped = drafting.plan_drafts(book, chapters, overwrite)
     except UserError as error:
         raise _fail(str(error)) from None
     for name in skipped:
