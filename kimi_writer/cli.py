@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from . import drafting, edits, local, recovery, style
+from . import drafting, edits, local, lock, recovery, style
 from .api_errors import Scrubber
 from .agent import Agent, Connection
 from .book_commands import register_book_commands
@@ -24,7 +24,7 @@ from .session import SessionState
 from .setting_errors import explain
 from .settings import Settings
 from .outline import OutlineEntry
-from .project import Project
+from .project import PathRefused, Project, writable_problem
 from .retry import Backoff
 from .tools import Workspace
 from .writer import Writer
@@ -187,17 +187,40 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url,
                          plan_only=settings.plan_only)
+    problem = writable_problem(settings.projects_dir)
+    if problem:
+        raise UserError(f"{problem}, so no project can be made under {settings.projects_dir}; choose another "
+                        "folder with --projects-dir.")
     return state, _workspace(settings)
 
 
 def _workspace(settings: Settings, project: Project | None = None) -> Workspace:
     return Workspace(settings.projects_dir, project=project, chapter_words=settings.chapter_words,
-                     plan_only=settings.plan_only)
+                     plan_only=settings.plan_only, max_write_chars=settings.max_write_chars,
+                     owned={project.root} if project else set(), hold=lock.acquire)
+
+
+def _hold(project: Project) -> None:
+    """Make sure the folder can be written, then lock it for this run (before any model call)."""
+    try:
+        project.check_state_dir()
+    except PathRefused as error:
+        raise UserError(str(error)) from None
+    problem = writable_problem(project.root) or (
+        writable_problem(project.state_dir) if project.state_dir.exists() else None)
+    if problem:
+        raise UserError(f"{problem}, so the book in {project.root} cannot be continued.")
+    notice = lock.acquire(project)
+    if notice:
+        typer.echo(notice)
 
 
 def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple[SessionState, Workspace]:
     """The state to continue: the exact saved conversation, or a fresh one from a summary."""
     found = recovery.load(argument, settings.projects_dir)
+    _hold(found.project)
+    for notice in found.notices:
+        typer.echo(notice)
     system = {"role": "system", "content": style.system_prompt(settings.max_iterations, found.project,
                                                                 settings.plan_only, settings.writer_model is not None)}
     if found.state is not None:
@@ -210,7 +233,7 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
         state.messages = [system] + messages[1:] + [resume_note]  # this run's rules (a plan-only run's end)
         state.outcome = None
     else:
-        resume_note = recovery.recovery_message(found.project, found.summary, note)
+        resume_note = recovery.recovery_message(found.project, found.summary, note, rebuilt=found.rebuilt)
         state = SessionState(prompt=note or f"(resumed from {argument})", messages=[system, resume_note],
                              model=settings.model, base_url=settings.base_url)
     state.plan_only = settings.plan_only
@@ -239,9 +262,10 @@ def draft(
                                  writer_model=writer_model, writer_base_url=writer_base_url,
                                  chapter_words=chapter_words)
         book = open_project(project, settings.projects_dir)
-        todo, skipped = drafting.plan_drafts(book, chapters, overwrite)
         local_model = use_local_model(settings)
         key = "local" if local_model else require_key(settings)
+        _hold(book)
+        todo, skipped = drafting.plan_drafts(book, chapters, overwrite)
     except UserError as error:
         raise _fail(str(error)) from None
     for name in skipped:

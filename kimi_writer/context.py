@@ -65,10 +65,15 @@ def _latest(messages: list[dict], prefix: str) -> dict | None:
                  if m.get("role") == "user" and str(m.get("content", "")).startswith(prefix)), None)
 
 
+def _text(project: Project, name: str) -> str:
+    """A listed file's text; bytes that are not UTF-8 are replaced, never a failure."""
+    return project.read_if_file(name) or ""
+
+
 def story_bible(project: Project) -> list[tuple[str, str]]:
     """(file, text) of every planning file but the outline: characters, setting, style notes."""
     chapter_names = {info.name for _, info in chapter_files(project)}
-    return [(f.name, _cut(project.read(f.name)[1], BIBLE_WORDS, f.name)) for f in project.files()
+    return [(f.name, _cut(_text(project, f.name), BIBLE_WORDS, f.name)) for f in project.files()
             if f.name not in chapter_names and f.name != "outline.md" and f.name != "banned_phrases.txt"]
 
 
@@ -76,14 +81,20 @@ def tail_words(text: str, words: int = TAIL_WORDS) -> str:
     return " ".join(text.split()[-words:])
 
 
+def latest_chapter_tail(project: Project, numbered: list | None = None) -> tuple[str, str]:
+    """(name, last ~500 words) of the highest-numbered chapter, or ("", "") when there is none."""
+    numbered = chapter_files(project) if numbered is None else numbered
+    latest = max(((n, c) for n, c in numbered if n is not None), key=lambda pair: pair[0], default=(0, None))[1]
+    return (latest.name, tail_words(_text(project, latest.name))) if latest else ("", "")
+
+
 def book_context(project: Project, summaries: dict[str, str]) -> str:
     numbered = chapter_files(project)
-    listed = [(c.name, c.words, summaries.get(c.name) or extractive_summary(project.read(c.name)[1]))
+    listed = [(c.name, c.words, summaries.get(c.name) or extractive_summary(_text(project, c.name)))
               for _, c in numbered]
-    latest = max(((n, c) for n, c in numbered if n is not None), key=lambda pair: pair[0], default=(0, None))[1]
-    tail = tail_words(project.read(latest.name)[1]) if latest else ""
+    tail_name, tail = latest_chapter_tail(project, numbered)
     return render("book_context.md.j2", project_name=project.name, outline=read_outline(project),
-                  bible=story_bible(project), summaries=listed, tail=tail, tail_name=latest.name if latest else "")
+                  bible=story_bible(project), summaries=listed, tail=tail, tail_name=tail_name)
 
 
 def _cut(text: str, limit: int, name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from .outline import is_chapter_file
 from .project import Project, atomic_write_text
@@ -17,14 +18,22 @@ def content_hash(text: str) -> str:
 
 
 def _read(project: Project, name: str) -> str | None:
-    path = project.root / name
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+    """The file's text through the sandbox; None when it is missing or leads outside."""
+    return project.read_if_file(name)
+
+
+def _snapshot(project: Project, name: str) -> Path | None:
+    """Where the snapshot of `name` lives; None when a link would take it outside the project."""
+    path = project.state_dir / SNAPSHOTS / name
+    return path if project.safe_name(name) is not None and project.contains(path) else None
 
 
 def remember(project: Project, name: str) -> str:
     """Snapshot the file as the agent left it; returns its hash."""
     text = _read(project, name) or ""
-    atomic_write_text(project.state_dir / SNAPSHOTS / name, text)
+    snapshot = _snapshot(project, name)
+    if snapshot is not None:
+        atomic_write_text(snapshot, text)
     return content_hash(text)
 
 
@@ -44,6 +53,8 @@ def find_edits(project: Project, hashes: dict[str, str]) -> list[Edit]:
     """The files the agent wrote that someone else has changed or deleted since."""
     edits = []
     for name, expected in sorted(hashes.items()):
+        if project.safe_name(name) is None:
+            continue  # a name that leads outside is never read (recovery drops it with a warning)
         current = _read(project, name)
         if current is None:
             edits.append(Edit(name, "deleted"))
@@ -55,8 +66,8 @@ def find_edits(project: Project, hashes: dict[str, str]) -> list[Edit]:
 def _changed(project: Project, name: str, current: str) -> Edit:
     if not is_chapter_file(name):
         return Edit(name, "changed", text=current)
-    snapshot = project.state_dir / SNAPSHOTS / name
-    before = snapshot.read_text(encoding="utf-8") if snapshot.is_file() else ""
+    snapshot = _snapshot(project, name)
+    before = snapshot.read_text(encoding="utf-8", errors="replace") if snapshot and snapshot.is_file() else ""
     diff = difflib.unified_diff(before.splitlines(keepends=True), current.splitlines(keepends=True),
                                 fromfile=f"{name} (as you wrote it)", tofile=f"{name} (as the author left it)")
     return Edit(name, "changed", diff="".join(diff).rstrip("\n"))

@@ -79,7 +79,7 @@ def reading_order(project: Project) -> tuple[str, list[tuple[FileInfo, OutlineEn
 
 
 def _chapter(project: Project, info: FileInfo, entry: OutlineEntry | None) -> Chapter:
-    text = (project.root / info.name).read_text(encoding="utf-8", errors="replace").strip()
+    text = (project.read_if_file(info.name) or "").strip()  # never through a link that leads outside
     first_line = text.split("\n", 1)[0]
     heading = _HEADING.match(first_line)
     if heading:

@@ -189,8 +189,7 @@ def is_chapter_file(name: str) -> bool:
 
 def read_outline(project: Project) -> str:
     """The text of the project's outline.md ('' when there is none)."""
-    path = project.root / OUTLINE_FILE
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    return project.read_if_file(OUTLINE_FILE) or ""  # a link that points outside counts as none
 
 
 def load_outline(project: Project) -> list[OutlineEntry]:

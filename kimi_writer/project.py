@@ -12,6 +12,8 @@ from typing import BinaryIO, Callable
 
 ALLOWED_SUFFIXES = (".md", ".txt")
 MAX_NAME_LENGTH = 200
+MAX_PROJECT_NAME = 100
+MAX_NAME_BYTES = 240  # per folder or file name: 255 on most file systems, less room for a temporary file
 STATE_DIR = ".kimi_writer"
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -32,7 +34,7 @@ def sanitize_project_name(name: str) -> str:
         raise PathRefused(
             f"project name {name!r} has no letters or digits; use a name like 'Victorian_Mystery'"
         )
-    return cleaned[:100]
+    return cleaned[:MAX_PROJECT_NAME]
 
 
 def count_words(text: str) -> int:
@@ -109,6 +111,37 @@ def _read_exact(path: Path, name: str) -> str:
         raise ProjectError(f"{name} is not UTF-8 text; replace it with mode 'overwrite'") from None
 
 
+def _resolved(path: Path) -> Path | None:
+    """`path` with every link followed, or None for a link loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a link loop, before Python 3.13
+        return None
+
+
+def _check_name_bytes(filename: str, relative: PurePosixPath) -> None:
+    for part in relative.parts:
+        size = len(part.encode("utf-8", errors="surrogatepass"))
+        if size > MAX_NAME_BYTES:
+            raise PathRefused(f"filename {filename!r} has a part of {size} bytes; keep each folder and file "
+                              f"name under {MAX_NAME_BYTES} bytes (an emoji takes 4)")
+
+
+def writable_problem(folder: Path) -> str | None:
+    """Why files cannot be made in `folder` (or, while it does not exist, in the folder that would
+    hold it), or None when they can. Nothing is left behind."""
+    existing = Path(folder).absolute()
+    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            return None
+    except OSError as error:
+        return f"{existing} is not writable ({error.strerror or error})"
+
+
 class Project:
     """One book's folder. Every path the model names is resolved inside it, or refused."""
 
@@ -168,15 +201,51 @@ class Project:
             raise PathRefused(f"filename {filename!r} names a hidden file; hidden files are reserved")
         if not relative.suffix:
             relative = relative.with_suffix(".md")
+        _check_name_bytes(filename, relative)
         if relative.suffix.lower() not in ALLOWED_SUFFIXES:
             raise PathRefused(
                 f"filename {filename!r} has the suffix {relative.suffix!r}; only .md and .txt files "
                 "can be written"
             )
-        path = (self.root / relative).resolve()
+        path = _resolved(self.root / relative)
+        if path is None:
+            raise PathRefused(f"filename {filename!r} is a link that cannot be followed (a loop?)")
         if not path.is_relative_to(self.root):
             raise PathRefused(f"filename {filename!r} points outside the project (through a link)")
         return path
+
+    def contains(self, path: Path) -> bool:
+        """Whether `path`, with every link followed, stays inside the project."""
+        resolved = _resolved(path)
+        return resolved is not None and resolved.is_relative_to(self.root)
+
+    def safe_name(self, filename: object) -> str | None:
+        """The project-relative name of `filename`, or None when the sandbox refuses it."""
+        try:
+            return self.relative_name(self.resolve(filename))  # type: ignore[arg-type]
+        except PathRefused:
+            return None
+
+    def read_if_file(self, filename: str) -> str | None:
+        """The text of a file inside the project (bytes that are not UTF-8 replaced); None when it is
+        missing or its name or a link leads outside: nothing outside is ever read."""
+        name = self.safe_name(filename)
+        path = self.root / name if name is not None else None
+        if path is None or not path.is_file():
+            return None
+        try:
+            return self._text(path, filename)
+        except ProjectError:
+            return path.read_text(encoding="utf-8", errors="replace")
+
+    def check_state_dir(self) -> None:
+        """Refuse a state folder (`.kimi_writer/`), or an entry in it, that is a link pointing outside."""
+        state = self.state_dir
+        entries = [state] + (sorted(state.iterdir()) if state.is_dir() and self.contains(state) else [])
+        for path in entries:
+            if (path.is_symlink() or path.exists()) and not self.contains(path):
+                raise PathRefused(f"{path} is a link that points outside the project; kimi-writer does not "
+                                  "follow it: replace it with a real folder or file.")
 
     def relative_name(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -215,8 +284,8 @@ class Project:
             relative = path.relative_to(self.root)
             if any(part.startswith(".") for part in relative.parts):
                 continue
-            if not path.resolve().is_relative_to(self.root):
-                continue  # a link that points outside the project
+            if not self.contains(path):
+                continue  # a link that points outside the project (or a link loop)
             if path.is_file() and path.suffix.lower() in ALLOWED_SUFFIXES:
                 try:
                     words = self._cached(path, relative.as_posix())[1]

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .project import STATE_DIR, atomic_write_text
 from .settings import Price
@@ -50,6 +50,32 @@ class RunRecord(BaseModel):
     estimated: bool = False  # some of the tokens were counted offline: the server reported no usage
 
 
+class _Function(BaseModel):
+    name: str
+    arguments: str
+
+
+class _ToolCall(BaseModel):
+    id: str
+    function: _Function
+
+
+class _Message(BaseModel):
+    """The shape of one chat message in a saved history (checked on load; kept as a dict)."""
+
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str | None = None
+    tool_calls: list[_ToolCall] | None = None
+    tool_call_id: str | None = None
+
+    @model_validator(mode="after")
+    def _tool_results_name_their_call(self) -> "_Message":
+        if self.role == "tool" and self.tool_call_id is None:
+            raise ValueError("a tool result without a tool_call_id")
+        return self
+
+
 class SessionState(BaseModel):
     """Everything needed to continue a run exactly where it stopped. Never holds the API key."""
 
@@ -68,6 +94,18 @@ class SessionState(BaseModel):
     plan_only: bool = False  # the latest run was a --plan-only run
     runs: list[RunRecord] = Field(default_factory=list)
     updated_at: str = ""
+
+    @field_validator("messages")
+    @classmethod
+    def _well_formed(cls, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for index, message in enumerate(messages):
+            try:
+                _Message.model_validate(message)
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(map(str, first["loc"])) or "the message"
+                raise ValueError(f"message {index}, {where}: {first['msg']}") from None
+        return messages
 
     def save(self, project_root: Path) -> Path:
         self.updated_at = datetime.now().isoformat(timespec="seconds")

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from .manuscript import chapter_files
 from .outline import chapter_target, load_outline
-from .project import STATE_DIR, FileInfo, Project
+from .project import STATE_DIR, FileInfo, PathRefused, Project
 from .recovery import resume_command
 from .session import STATE_FILE, RunRecord, SessionState
 
@@ -21,10 +21,16 @@ from .session import STATE_FILE, RunRecord, SessionState
 def load_state(project: Project) -> tuple[SessionState | None, str]:
     """The saved session, or None with a reason to show."""
     path = project.state_dir / STATE_FILE
+    try:
+        project.check_state_dir()
+    except PathRefused:
+        return None, f"the session state ({STATE_DIR}) is a link that points outside the project, so it was ignored"
     if not path.is_file():
         return None, "no run recorded yet"
     try:
         return SessionState.model_validate(json.loads(path.read_text(encoding="utf-8"))), ""
+    except UnicodeDecodeError:
+        return None, f"the session state ({STATE_DIR}/{STATE_FILE}) is not UTF-8 text"
     except (OSError, json.JSONDecodeError, ValidationError):
         return None, f"the session state ({STATE_DIR}/{STATE_FILE}) is unreadable"
 

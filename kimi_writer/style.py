@@ -42,10 +42,6 @@ def parse_phrase_list(text: str) -> list[str]:
     return list(phrases)
 
 
-def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
-
-
 @lru_cache(maxsize=1)
 def builtin_phrases() -> tuple[str, ...]:
     return tuple(parse_phrase_list(BUILTIN_FILE.read_text(encoding="utf-8")))
@@ -53,7 +49,7 @@ def builtin_phrases() -> tuple[str, ...]:
 
 def banned_phrases(project: Project | None = None) -> list[str]:
     """The built-in phrases, then the project's own (from its banned_phrases.txt)."""
-    extra = parse_phrase_list(_read(project.root / PROJECT_FILE)) if project is not None else []
+    extra = parse_phrase_list(project.read_if_file(PROJECT_FILE) or "") if project is not None else []
     builtin = builtin_phrases()
     return list(builtin) + [phrase for phrase in extra if phrase not in builtin]
 
@@ -91,7 +87,7 @@ def lint_project(project: Project) -> list[tuple[str, list[Hit]]]:
     phrases = banned_phrases(project)
     checked = []
     for info, _ in reading_order(project)[1]:
-        text = (project.root / info.name).read_text(encoding="utf-8", errors="replace")
+        text = project.read_if_file(info.name) or ""
         checked.append((info.name, find_hits(text, phrases)))
     return checked
 

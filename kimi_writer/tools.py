@@ -7,16 +7,17 @@ what was wrong and how to fix it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from . import lock
 from .client import ToolCallRequest
 from .outline import chapter_number, chapter_target, is_chapter_file
-from .project import Project, ProjectError
+from .project import MAX_PROJECT_NAME, STATE_DIR, Project, ProjectError, sanitize_project_name
 from .prompts import render
 from .style import PROJECT_FILE as PROJECT_PHRASES
 from .style import banned_phrases, excerpt, find_hits
@@ -37,6 +38,9 @@ class Workspace:
     plan_only: bool = False  # --plan-only: planning files only, no chapters
     writer: "Writer | None" = None  # --writer-model: enables draft_chapter
     on_draft: Callable[[str, int | None], None] = lambda name, chars: None  # progress of a draft
+    max_write_chars: int = 200_000  # the longest content one write_file may carry
+    owned: set[Path] = field(default_factory=set)  # project folders of this run (reopening them is fine)
+    hold: Callable[[Project], str] = lambda project: ""  # locks a project for this run (lock.acquire); a notice
 
     def require_project(self) -> Project:
         if self.project is None:
@@ -94,20 +98,61 @@ class CompressContextArgs(BaseModel):
 
 
 def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
-    project, created = Project.open_or_create(workspace.projects_dir, args.project_name)
-    workspace.project = project
-    if created:
-        return ToolResult(f"Created project '{project.name}'; it is now active.", f"created project {project.name}")
-    files = ", ".join(f.name for f in project.files()) or "no files yet"
-    return ToolResult(
-        f"Project '{project.name}' already existed and is now active ({files}).",
-        f"reopened project {project.name}",
-    )
+    """Make or reopen the folder; a folder that holds another book (or another run's) gets `_2`, `_3`..."""
+    wanted = sanitize_project_name(args.project_name)
+    for name in _candidate_names(wanted):
+        root = (workspace.projects_dir / name).absolute()
+        if root.resolve() not in workspace.owned and holds_a_book(root):
+            continue
+        project, created = Project.open_or_create(workspace.projects_dir, name)
+        try:
+            notice = workspace.hold(project)
+        except lock.ProjectBusy:
+            continue  # another run is writing there
+        except lock.LockError as error:
+            raise ToolFailure(str(error)) from None
+        workspace.owned.add(project.root)
+        workspace.project = project
+        return _project_result(project, created, wanted, notice)
+    raise ToolFailure(f"no free folder name for {wanted!r}; choose another project name")
+
+
+def _candidate_names(wanted: str) -> Iterator[str]:
+    """`wanted`, then `wanted_2`, `wanted_3`... (each within the length of a project name)."""
+    yield wanted
+    for number in range(2, 1000):
+        suffix = f"_{number}"
+        yield wanted[:MAX_PROJECT_NAME - len(suffix)] + suffix
+
+
+def holds_a_book(root: Path) -> bool:
+    """Whether a folder already holds a book: a kimi-writer state, or any chapter file."""
+    if not root.exists():
+        return False
+    if (root / STATE_DIR).exists() or (root / STATE_DIR).is_symlink() or not root.is_dir():
+        return True
+    return any(chapter_number(info.name) is not None for info in Project(root).files())
+
+
+def _project_result(project: Project, created: bool, wanted: str, notice: str) -> ToolResult:
+    if project.name != wanted:
+        text = render("project_renamed.md.j2", wanted=wanted, name=project.name)
+        summary = f"created project {project.name}: a folder named {wanted} already holds another book"
+    elif created:
+        text, summary = f"Created project '{project.name}'; it is now active.", f"created project {project.name}"
+    else:
+        files = ", ".join(f.name for f in project.files()) or "no files yet"
+        text = f"Project '{project.name}' already existed and is now active ({files})."
+        summary = f"reopened project {project.name}"
+    return ToolResult(text, f"{summary}. {notice}" if notice else summary)
 
 
 def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     """Write, then report the words against the chapter's target and any stock phrases just sent."""
     project = workspace.require_project()
+    if len(args.content) > workspace.max_write_chars:
+        raise ToolFailure(render("write_too_long.md.j2", name=args.filename, chars=f"{len(args.content):,}",
+                                 limit=f"{workspace.max_write_chars:,}"))
     if workspace.plan_only and is_chapter_file(project.relative_name(project.resolve(args.filename))):
         raise ToolFailure(f"{args.filename} is a chapter, and this is a planning run (--plan-only): write "
                           "outline.md and the story bible only; the chapters come in the next run")
@@ -242,5 +287,11 @@ def execute(call: ToolCallRequest, workspace: Workspace) -> ToolResult:
     try:
         return tool.run(workspace, args)
     except (ToolFailure, ProjectError, FileExistsError, FileNotFoundError, NotADirectoryError) as error:
-        detail = str(error)
-        return ToolResult(render("tool_failed.md.j2", tool_name=tool.name, detail=detail), f"{tool.name} failed: {detail}", ok=False)
+        return _failed(tool, str(error))
+    except OSError as error:  # a full disk, a read-only folder, permission denied: the loop goes on
+        return _failed(tool, render("os_error.md.j2", reason=error.strerror or str(error)))
+
+
+def _failed(tool: Tool, detail: str) -> ToolResult:
+    return ToolResult(render("tool_failed.md.j2", tool_name=tool.name, detail=detail), f"{tool.name} failed: {detail}",
+                      ok=False)

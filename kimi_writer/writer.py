@@ -61,7 +61,7 @@ def previous_chapter(project: Project, filename: str) -> tuple[str, str, str]:
     written = {n: info for n, info in chapter_files(project) if n is not None}
     if number - 1 in written:
         name = written[number - 1].name
-        return name, tail_words(project.read(name)[1]), ""
+        return name, tail_words(project.read_if_file(name) or ""), ""
     entry = next((e for e in load_outline(project) if e.number == number - 1), None)
     if entry is None:
         return "", "", ""

@@ -438,3 +438,58 @@ def test_open_or_create_refuses_empty_name_and_creates_nothing(tmp_path):
     with pytest.raises(PathRefused):
         Project.open_or_create(projects, "!!!")
     assert not projects.exists()
+
+
+# --- an untrusted folder: long names, link loops, linked state, reads that never leave ---------
+
+
+def test_a_name_over_the_byte_limit_is_refused_even_under_200_characters(project):
+    with pytest.raises(PathRefused, match="283 bytes"):
+        project.write("😀" * 70 + ".md", "x", "create")
+    with pytest.raises(PathRefused, match="bytes"):
+        project.resolve("é" * 130 + "/chapter.md")
+    assert listing(project.root) == []
+    assert project.resolve("é" * 110 + ".md").name == "é" * 110 + ".md"
+
+
+def test_a_link_loop_is_refused_not_a_crash(project):
+    (project.root / "loop.md").symlink_to(project.root / "loop.md")
+    with pytest.raises(PathRefused, match="cannot be followed"):
+        project.read("loop.md")
+    assert project.files() == []
+
+
+def test_read_if_file_never_reads_through_a_link_outside(project, outside):
+    (outside / "secret.md").write_text("secret")
+    (project.root / "outline.md").symlink_to(outside / "secret.md")
+    (project.root / "notes.md").write_bytes(b"caf\xe9\n")
+    assert project.read_if_file("outline.md") is None
+    assert project.read_if_file("../outside/secret.md") is None
+    assert project.read_if_file("missing.md") is None
+    assert project.read_if_file("notes.md") == "caf\ufffd\n"
+
+
+@pytest.mark.parametrize("link", [".kimi_writer", ".kimi_writer/snapshots", ".kimi_writer/session.json"])
+def test_a_state_folder_linked_outside_is_refused(project, outside, link):
+    (project.root / ".kimi_writer").mkdir()
+    if link == ".kimi_writer":
+        (project.root / link).rmdir()
+    (project.root / link).symlink_to(outside)
+    with pytest.raises(PathRefused, match="points outside the project"):
+        project.check_state_dir()
+
+
+def test_a_state_folder_inside_is_accepted(project):
+    (project.root / ".kimi_writer/snapshots").mkdir(parents=True)
+    (project.root / ".kimi_writer/session.json").write_text("{}")
+    project.check_state_dir()
+
+
+def test_writable_problem(tmp_path):
+    (tmp_path / "file").write_text("x")
+    assert project_module.writable_problem(tmp_path) is None
+    assert project_module.writable_problem(tmp_path / "new" / "deeper") is None
+    assert not (tmp_path / "new").exists()
+    assert project_module.writable_problem(tmp_path / "file") == f"{tmp_path / 'file'} is not a folder"
+    assert "is not a folder" in project_module.writable_problem(tmp_path / "file" / "sub")
+    assert listing(tmp_path) == ["file"]

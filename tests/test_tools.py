@@ -452,3 +452,64 @@ def test_appending_to_a_non_utf8_file_becomes_a_result(active):
     result = call(active, "write_file", {"filename": "latin1.md", "content": " more", "mode": "append"})
     assert isinstance(result, ToolResult)
     assert (book_root(active) / "latin1.md").read_bytes().startswith(b"caf\xe9")
+
+
+# --- OS errors, the write size cap, name clashes ------------------------------------------
+
+
+@pytest.mark.parametrize("errno_, reason", [(28, "No space left on device"), (30, "Read-only file system"),
+                                            (13, "Permission denied")])
+def test_an_os_error_is_a_tool_result(active, monkeypatch, errno_, reason):
+    def refuse(path, text):
+        raise OSError(errno_, os.strerror(errno_), str(path))
+
+    monkeypatch.setattr("kimi_writer.project.atomic_write_text", refuse)
+    result = call(active, "write_file", {"filename": "chapter_01.md", "content": "x"})
+    assert result.ok is False and result.format_error is False
+    assert result.text.startswith(f"`write_file` failed: the system refused it ({reason}); nothing was changed.")
+    assert result.summary.startswith(f"write_file failed: the system refused it ({reason})")
+
+
+def test_one_write_over_the_cap_is_refused_and_says_to_append(active):
+    active.max_write_chars = 10
+    result = call(active, "write_file", {"filename": "chapter_01.md", "content": "x" * 11})
+    assert result.ok is False
+    assert "11 characters, over the limit of 10" in result.text and "mode 'append'" in result.text
+    assert not (book_root(active) / "chapter_01.md").exists()
+    assert call(active, "write_file", {"filename": "chapter_01.md", "content": "x" * 10}).ok
+
+
+def test_create_project_never_reopens_another_book(workspace):
+    other = workspace.projects_dir / "Book"
+    (other / ".kimi_writer").mkdir(parents=True)
+    (workspace.projects_dir / "Book_2").mkdir()
+    (workspace.projects_dir / "Book_2" / "ch01.md").write_text("another book")
+    result = call(workspace, "create_project", {"project_name": "Book"})
+    assert result.ok and workspace.project.name == "Book_3"
+    assert result.text == ("A folder named 'Book' already holds another book, so this book's project is 'Book_3' "
+                           "instead; it is now active. Write every file there.")
+    assert result.summary == "created project Book_3: a folder named Book already holds another book"
+    assert call(workspace, "create_project", {"project_name": "Book"}).text.startswith("A folder named 'Book'")
+    assert workspace.project.name == "Book_3"
+    assert os.listdir(other) == [".kimi_writer"]
+
+
+def test_create_project_skips_a_folder_another_run_holds(workspace):
+    from kimi_writer.lock import ProjectBusy
+
+    def hold(project):
+        if project.name == "Book":
+            raise ProjectBusy("busy")
+        return ""
+
+    workspace.hold = hold
+    result = call(workspace, "create_project", {"project_name": "Book"})
+    assert workspace.project.name == "Book_2" and "already holds another book" in result.text
+
+
+def test_a_long_project_name_that_clashes_gets_a_suffix_within_the_limit(workspace):
+    long_name = "A" * 100
+    (workspace.projects_dir / long_name / ".kimi_writer").mkdir(parents=True)
+    call(workspace, "create_project", {"project_name": long_name})
+    assert workspace.project.name == "A" * 98 + "_2"
+    assert os.listdir(workspace.projects_dir / long_name) == [".kimi_writer"]
