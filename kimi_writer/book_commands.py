@@ -135,6 +135,9 @@ def outline_command(project: ProjectArgument, projects_dir: ProjectsDirOption = 
     except UserError as error:
         raise _fail(str(error)) from None
     path = book_project.root / "outline.md"
+    if path.is_symlink() and not book_project.contains(path):
+        raise _fail(f"{path} is a link that points outside the project; kimi-writer does not follow it: "
+                    "replace it with a real file.")
     if not path.is_file():
         raise _fail(f"{book_project.name} has no outline.md yet; plan it first: "
                     f"kimi-writer write \"...\" --plan-only")

@@ -109,9 +109,12 @@ def test_status_export_and_lint_of_a_crafted_folder_never_follow_links_outside(r
     status = run_cli("status", str(project))
     lint = run_cli("lint", str(project))
     exports = [run_cli("export", str(project), "--format", fmt) for fmt in ("html", "md", "epub")]
+    outline = run_cli("outline", str(project), env={"EDITOR": "cat"})
 
     assert status.returncode == 0 and lint.returncode == 0, status.stderr + lint.stderr
-    for result in [status, lint, *exports]:
+    assert outline.returncode == 2 and "points outside the project" in outline.stderr, outline.stderr
+    assert str(project / "outline.md") not in outline.stdout
+    for result in [status, lint, outline, *exports]:
         assert SECRET not in result.stdout + result.stderr and "Traceback" not in result.stderr
     for result in exports:
         assert result.returncode == 0, result.stderr
