@@ -19,6 +19,18 @@ SAMPLING = dict(temperature=0.6, top_p=0.9, min_p=0.05, top_k=40, repeat_penalty
 SEED = 42
 
 
+def _threads() -> int:
+    """The cores free now (at most 8). llama.cpp's threads wait for each other at every step, so a
+    thread on a busy core holds up the rest: on 2 cores with one busy, 2 threads took twice as
+    long as 1."""
+    cores = os.cpu_count() or 1
+    try:
+        busy = int(os.getloadavg()[0])
+    except (AttributeError, OSError):  # no load average on this system
+        busy = 0
+    return max(1, min(8, cores - busy))
+
+
 class Cancelled(Exception):
     """The model was stopped (the process is ending) before its text was complete."""
 
@@ -85,7 +97,7 @@ class Engine:
     def __init__(self, path: Path):
         from llama_cpp import Llama
 
-        threads = max(1, min(8, os.cpu_count() or 1))
+        threads = _threads()
         try:
             with _without_extra_buffers():
                 self.llama = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=threads,
