@@ -58,6 +58,7 @@ class LocalRun:
         raise AssertionError(f"the run ended before {text!r}:\n{self.stdout[-3000:]}\n{self.stderr[-3000:]}")
 
     def interrupt(self) -> None:
+        self.interrupted = time.monotonic()
         self.process.send_signal(signal.SIGINT)
 
     def finish(self) -> int:
@@ -65,8 +66,13 @@ class LocalRun:
         while self._next_line() is not _END:
             pass
         code = self.process.wait(timeout=QUIET_LIMIT)
+        self.ended = time.monotonic()
         self._stderr_thread.join(timeout=QUIET_LIMIT)
         return code
+
+    @property
+    def seconds_since_interrupt(self) -> float:
+        return self.ended - self.interrupted
 
     @property
     def seconds(self) -> float:

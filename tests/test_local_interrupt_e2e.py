@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -29,7 +31,44 @@ def test_ctrl_c_during_generation_exits_130_and_keeps_the_state(tmp_path, delay)
     assert code not in CRASHES, run.output
     assert code == 130, run.output
     assert "Traceback" not in run.stderr and "Segmentation" not in run.stderr, run.output
+    assert "decode" not in run.stderr, run.output  # llama.cpp's log of the stopped step stays quiet
+    assert run.seconds_since_interrupt < 10, run.output  # the model stops at once, not at its turn's end
     [project] = (tmp_path / "projects").iterdir()
     state = json.loads((project / ".kimi_writer" / "session.json").read_text())
     assert state["outcome"].startswith("Interrupted")
     assert "Resume with: kimi-writer write --recover" in run.stdout
+
+
+SERVE_THEN_FAIL = """
+import json, sys, threading, time, urllib.request
+from kimi_writer import local
+
+class Stop(Exception):
+    pass
+
+def ask(url):
+    prompt = "Tell a long story about a fox. " * 600  # seconds of work before the first token
+    body = json.dumps({"model": "m", "stream": True, "messages": [{"role": "user", "content": prompt}]}).encode()
+    try:
+        urllib.request.urlopen(urllib.request.Request(url + "/chat/completions", body,
+                                                      {"Content-Type": "application/json"})).read()
+    except OSError:
+        pass  # the server has stopped
+
+try:
+    with local.serve() as endpoint:
+        threading.Thread(target=ask, args=(endpoint.base_url,), daemon=True).start()
+        time.sleep(1)
+        began = time.monotonic()
+        raise Stop()  # as a SIGTERM handler might, while llama.cpp reads the prompt
+except Stop:
+    sys.exit(143 if time.monotonic() - began < 10 else 1)  # 1: the block waited for the whole prompt
+"""
+
+
+def test_any_exception_in_the_serve_block_stops_the_model_before_it_is_freed():
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", SERVE_THEN_FAIL], capture_output=True, text=True, timeout=600)
+
+        assert result.returncode == 143, result.stderr[-3000:]  # not -11: no crash in llama.cpp
+        assert "Traceback" not in result.stderr, result.stderr[-3000:]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -145,6 +146,7 @@ class Engine:
 
     def cancel(self) -> None:
         """Stop the generation in progress, if any, and every later one."""
+        logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)  # an aborted step logs an "error"
         self.stop.set()
 
     def close(self) -> None:
