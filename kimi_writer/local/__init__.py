@@ -21,6 +21,9 @@ from ..errors import UserError
 from .bundled import INSTALL_HINT, model_file
 
 
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 @dataclass(frozen=True)
 class LocalEndpoint:
     base_url: str  # http://127.0.0.1:<port>/v1
@@ -35,8 +38,8 @@ def available() -> bool:
 
 
 @contextmanager
-def _signals_deferred(signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> Iterator[None]:
-    """Ctrl+C (or SIGTERM) during the block is delivered after it, so that nothing unwinds the
+def _signals_deferred(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
+    """Ctrl+C (SIGTERM, SIGHUP) during the block is delivered after it, so that nothing unwinds the
     interpreter while the model's threads are still stopping."""
     if threading.current_thread() is not threading.main_thread():
         yield
