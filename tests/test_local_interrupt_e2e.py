@@ -1,5 +1,6 @@
 """Ctrl+C while the real bundled model is generating: the run stops cleanly every time (exit
-130, no traceback, no crash in llama.cpp) and the book's state is saved for --recover."""
+130, no traceback, no crash in llama.cpp) and the book's state is saved for --recover. Any
+exception that leaves the `local.serve()` block (a SIGTERM handler's) stops the model first."""
 
 from __future__ import annotations
 

@@ -178,3 +178,18 @@ def test_stopping_the_server_stops_the_model_mid_turn_and_waits_for_it(capfd):
     assert engine.cancelled.is_set() and time.monotonic() - began < 5
     reader.join(timeout=10)
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_ctrl_c_while_the_model_stops_is_delivered_once_it_has_stopped():
+    import os
+    import signal
+
+    from kimi_writer.local import _signals_deferred
+
+    stopped = False
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)  # a Python signal handler runs between bytecodes: here, if not deferred
+            stopped = True
+    assert stopped
