@@ -116,3 +116,21 @@ def test_the_verdict_accepts_only_calls_that_move_the_book_on(tmp_path):
     assert verdict(step, state, "write_file", {"filename": "chapters/chapter_1.md"})
     assert not verdict(step, state, "read_file", {"filename": "outline.md"})
     assert not verdict(step, state, "write_file", {"filename": "chapter_02.md"})
+
+
+def test_a_planning_run_ends_after_the_outline_and_the_next_run_drafts_the_edited_one(tmp_path):
+    from kimi_writer.style import system_prompt
+
+    book = Book(tmp_path)
+    book.messages[0]["content"] = system_prompt(20, plan_only=True)
+    book.call("create_project", project_name="Fox")
+    assert next_step(read_state(book.messages)).kind == "outline"
+    book.call("write_file", filename="outline.md", content=OUTLINE)
+    for messages in (book.messages, book.compact()):
+        step = next_step(read_state(messages))
+        assert (step.kind, step.planning, step.chapters) == ("done", True, 2)
+    (book.workspace.project.root / "outline.md").write_text(OUTLINE.replace("Snow", "Ice"))
+    note = recovery_message(book.workspace.project, None, None, after_plan=True)
+    drafting = [{"role": "system", "content": system_prompt(20)}] + book.messages[1:] + [note]
+    step = next_step(read_state(drafting))
+    assert (step.kind, step.chapter, step.entry.title, step.planning) == ("chapter", 1, "Ice", False)

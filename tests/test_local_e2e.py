@@ -1,23 +1,28 @@
 """End to end with the real bundled model (SmolLM2-135M through llama-cpp-python): the installed
-`kimi-writer` writes a book with no API key and no network."""
+`kimi-writer` writes a book with no API key and no network. Runs fail when they stop making
+progress (tests/local_runner.py), not at a fixed time: a busy machine is slow, not hung."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 
 import pytest
 
 from kimi_writer.outline import chapter_number, parse_outline
-from tests.conftest import CLI, clean_env
+from tests.local_runner import LocalRun
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
                                 reason="llama_cpp is not installed; install the local extra: pip install -e '.[local]'")
 
 
-def run(tmp_path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CLI), *args], cwd=tmp_path, env=clean_env(tmp_path), capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+def run(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """The run to its end, as subprocess.run would give it, failing only if it stops making progress."""
+    local = LocalRun(tmp_path, *args)
+    code = local.finish()
+    print(f"kimi-writer {' '.join(args)}: {local.seconds:.0f} s")  # shown with pytest -s: the README's times
+    return subprocess.CompletedProcess(local.process.args, code, local.stdout, local.stderr)
 
 
 def test_the_bundled_model_writes_a_book(tmp_path):
@@ -48,3 +53,22 @@ def test_a_missing_model_file_is_a_usage_error(tmp_path):
 
     assert result.returncode == 2
     assert "none.gguf: no such file" in result.stderr
+
+
+def test_plan_only_stops_after_the_outline_then_recover_drafts_the_edited_plan(tmp_path):
+    planned = run(tmp_path, "write", "A 2-chapter fable about a fox", "--provider", "local", "--plan-only",
+                  "--max-iterations", "8")
+
+    assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr[-3000:]
+    assert len(re.findall(r"^Iteration \d+/", planned.stdout, re.M)) == 3  # project, outline, closing message
+    [project] = (tmp_path / "projects").iterdir()
+    assert "The plan is ready" in planned.stdout and "refused" not in planned.stdout
+    assert [p.name for p in project.glob("*.md") if chapter_number(p.name)] == []
+    outline = project / "outline.md"
+    edited = re.sub(r"^1\. \*\*.*?\*\*", "1. **The Stolen Cheese**", outline.read_text(), count=1, flags=re.M)
+    outline.write_text(edited)
+
+    drafted = run(tmp_path, "write", "--recover", str(project), "--provider", "local", "--max-iterations", "1")
+
+    assert drafted.returncode == 3, drafted.stdout[-3000:] + drafted.stderr[-3000:]  # the iteration limit
+    assert (project / "chapter_01.md").read_text().startswith("# Chapter 1: The Stolen Cheese\n")

@@ -4,12 +4,15 @@ scripted stand-in for the model (the real model runs in test_local_e2e.py)."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from kimi_writer.client import ModelClient
+from kimi_writer.local.engine import Cancelled
 from kimi_writer.local.responder import Responder
 from kimi_writer.local.server import LocalServer
 from kimi_writer.tools import tool_schemas
@@ -20,9 +23,15 @@ class ScriptedEngine:
 
     context_tokens, chat_template, bos, eos, name = 8192, None, "", "", "scripted"
 
-    def __init__(self, *outputs: str):
+    def __init__(self, *outputs: str, seconds_per_piece: float = 0.0):
         self.outputs = list(outputs)
         self.calls: list[dict] = []
+        self.seconds_per_piece = seconds_per_piece
+        self.cancelled = threading.Event()
+        self.started = threading.Event()
+
+    def cancel(self):
+        self.cancelled.set()
 
     def count(self, prompt: str) -> int:
         return len(prompt) // 4
@@ -30,7 +39,11 @@ class ScriptedEngine:
     def generate(self, prompt, max_tokens, *, schema=None, grammar=None, stop=()):
         self.calls.append({"prompt": prompt, "schema": schema, "grammar": grammar, "max_tokens": max_tokens})
         text = self.outputs.pop(0)
+        self.started.set()
         for start in range(0, len(text), 3):
+            if self.cancelled.is_set():
+                raise Cancelled()
+            time.sleep(self.seconds_per_piece)
             yield text[start:start + 3]
 
 
@@ -148,3 +161,35 @@ def test_models_and_errors_are_answered_like_an_openai_server(serve_script):
         assert http_error(urllib.request.Request(f"{server.base_url}/nothing"))[0] == 404
     finally:
         small.stop()
+
+
+def test_stopping_the_server_stops_the_model_mid_turn_and_waits_for_it(capfd):
+    engine = ScriptedEngine("word " * 2000, seconds_per_piece=0.01)  # about 30 s of text
+    server = LocalServer(Responder(engine), engine.name).start()
+    body = json.dumps({"model": "scripted", "stream": True, "messages": request()}).encode()
+    reader = threading.Thread(target=lambda: urllib.request.urlopen(urllib.request.Request(
+        server.base_url + "/chat/completions", body, {"Content-Type": "application/json"}), timeout=30).read(),
+        daemon=True)
+    reader.start()
+    assert engine.started.wait(timeout=10)
+    began = time.monotonic()
+
+    assert server.stop() is True  # no turn runs any more: the model can be freed
+    assert engine.cancelled.is_set() and time.monotonic() - began < 5
+    reader.join(timeout=10)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_ctrl_c_while_the_model_stops_is_delivered_once_it_has_stopped():
+    import os
+    import signal
+
+    from kimi_writer.local import _signals_deferred
+
+    stopped = False
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)  # a Python signal handler runs between bytecodes: here, if not deferred
+            stopped = True
+    assert stopped

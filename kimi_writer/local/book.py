@@ -3,7 +3,8 @@
 The server sees only the chat request. The book's state is in it: the tool results (a project
 created, files written), the "[Book context]" note the agent adds in compact mode (the outline
 and the chapters on disk), and the "[Resumed]" note of a recovered run. The plan is fixed:
-the project, then the outline, then chapters 1..N in order, then a closing message.
+the project, then the outline, then chapters 1..N in order, then a closing message. In a
+planning run (--plan-only, which the system prompt says) the plan ends after the outline.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import PurePosixPath
 from ..compression import SUMMARY_PREFIX
 from ..context import RESUME_PREFIX
 from ..outline import OUTLINE_FILE, OutlineEntry, chapter_number, parse_outline
+from ..prompts import render
 
 DEFAULT_CHAPTERS = 3  # when neither the outline nor the author says how many
 MAX_CHAPTERS = 5  # a small model's book stays short
@@ -25,6 +27,7 @@ NOTE_PREFIXES = (BOOK_CONTEXT, RESUME_PREFIX, SUMMARY_PREFIX)  # the agent's own
 _NUMBER_WORDS = "one two three four five six seven eight nine ten".split()
 _REQUESTED = re.compile(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")[\s-]+chapters?\b", re.I)
 _TAIL = re.compile(r"\n## End of .+?, the latest chapter\n…?(.*)$", re.S)
+PLANNING_MARKER = render("plan_only_marker.md.j2")  # in the system prompt of a --plan-only run
 _NAME_WORDS = re.compile(r"[A-Za-z0-9']+")
 _SMALL_WORDS = {"a", "an", "the", "of", "about", "set", "in", "on", "with", "and", "short", "long", "write", "story",
                 "novel", "book", "chapter", "chapters", "novella"}
@@ -59,6 +62,7 @@ class BookState:
     last_tool: str | None = None  # the tool of the latest call in the request
     request: str = ""  # what the author asked for
     tail: str = ""  # the end of the latest chapter, from the book context
+    planning: bool = False  # a --plan-only run: no chapters
 
     @property
     def has_outline(self) -> bool:
@@ -78,7 +82,9 @@ def read_state(messages: list[dict]) -> BookState:
     for message in messages:
         content = message.get("content")
         text = content if isinstance(content, str) else ""
-        if message.get("role") == "tool":
+        if message.get("role") == "system":
+            state.planning = state.planning or PLANNING_MARKER in text
+        elif message.get("role") == "tool":
             _read_tool_result(state, text)
         elif message.get("role") == "user":
             _read_note(state, text)
@@ -137,6 +143,7 @@ class Step:
     chapter: int = 0
     chapters: int = 0
     entry: OutlineEntry | None = None
+    planning: bool = False  # done: the plan (not the book) is written
 
     @property
     def tool(self) -> str:
@@ -183,6 +190,8 @@ def next_step(state: BookState) -> Step:
     if not state.has_outline:
         return Step("outline", chapters=requested_chapters(state.request))
     total = planned_chapters(state)
+    if state.planning:
+        return Step("done", chapters=total, planning=True)
     missing = [n for n in range(1, total + 1) if n not in state.chapters_written]
     if not missing:
         return Step("done", chapters=total)

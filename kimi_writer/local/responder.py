@@ -69,6 +69,12 @@ class Responder:
                 yield from self._text_turn(messages, limit, usage)
         yield ("usage", usage.prompt, usage.completion)
 
+    def close(self, timeout: float) -> bool:
+        """Stop the model and wait up to `timeout` seconds for the turn in progress to end; True
+        once no turn runs (and none will: the lock stays taken)."""
+        self.engine.cancel()
+        return self._lock.acquire(timeout=timeout)
+
     def prompt(self, turns: list[dict], limit: int) -> tuple[str, int]:
         """The prompt text and its tokens, cut to leave `limit` tokens for the reply."""
         budget = self.engine.context_tokens - limit

@@ -11,9 +11,11 @@ from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .engine import Cancelled
 from .responder import ContextOverflow, Responder
 
 DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+STOP_TIMEOUT = 30.0  # seconds to wait for the model to stop; it stops within a token or a step
 
 
 def _choice(delta: dict, finish_reason: str | None = None) -> dict:
@@ -79,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
     def handle(self) -> None:
         try:
             super().handle()
-        except DISCONNECTS:
+        except DISCONNECTS + (Cancelled,):  # the client has gone, or the process is ending
             pass
 
     def do_GET(self) -> None:
@@ -170,8 +172,11 @@ class LocalServer:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
+        """Stop the model, wait for its turn in progress, close the server; True when no turn runs."""
         self._httpd.stopping.set()
+        idle = self._httpd.responder.close(timeout)
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+        return idle
