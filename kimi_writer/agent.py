@@ -33,7 +33,7 @@ from .session import STATE_FILE, RunRecord, SessionState, UsageTotals
 from .settings import Settings
 from .status import unwritten_chapters
 from .tokens import ContextMeter, count_text, estimate_message
-from .tools import ToolResult, Workspace, execute, tool_schemas
+from .tools import TOOLS, ToolResult, Workspace, execute, is_parallel_safe, tool_schemas
 
 KEEP_RECENT_TURNS = 2
 MIN_OUTPUT_TOKENS = 256  # below this much room for the reply, a request is not worth sending
@@ -61,7 +61,7 @@ class Agent:
         self.workspace = workspace
         self.state = state
         self.connection = connection
-        self.tools = tool_schemas(drafting=workspace.writer is not None)
+        self.tools = tool_schemas(workspace=workspace)
         self.meter = ContextMeter(self.tools)
         self.format_errors_in_a_row = 0
         self.empty_replies_in_a_row = 0
@@ -207,7 +207,7 @@ class Agent:
         raise Finished()
 
     def _run_calls(self, turn: AssistantTurn, group: list[ToolCallRequest]) -> list[ToolResult]:
-        """One call, or several draft_chapter calls at once (--parallel)."""
+        """One call, or several parallel-safe calls (draft_chapter) at once (--parallel)."""
         if len(group) == 1:
             return [self._run_call(turn, group[0])]
         pool = ThreadPoolExecutor(max_workers=self.settings.parallel, thread_name_prefix="draft")
@@ -243,7 +243,7 @@ class Agent:
         project = self.workspace.project
         self.state.written[name] = words
         self.state.file_hashes[name] = edits.remember(project, name)
-        if self.settings.context == "compact" and call.name == "write_file":
+        if self.settings.context == "compact" and TOOLS[call.name].stubs_content:
             arguments = json.loads(call.arguments)
             text = project.read(name)[1]
             if chapter_number(name) is not None:
@@ -475,10 +475,10 @@ class Agent:
 
 
 def _batches(calls: list[ToolCallRequest], parallel: int) -> list[list[ToolCallRequest]]:
-    """Calls in order; with --parallel above 1, consecutive draft_chapter calls form one batch."""
+    """Calls in order; with --parallel above 1, consecutive parallel-safe calls (draft_chapter) form one batch."""
     batches: list[list[ToolCallRequest]] = []
     for call in calls:
-        joins = parallel > 1 and call.name == "draft_chapter" and batches and batches[-1][-1].name == "draft_chapter"
+        joins = parallel > 1 and is_parallel_safe(call.name) and batches and is_parallel_safe(batches[-1][-1].name)
         if joins:
             batches[-1].append(call)
         else:

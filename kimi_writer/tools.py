@@ -208,11 +208,24 @@ def compress_context(workspace: Workspace, args: CompressContextArgs) -> ToolRes
     )
 
 
+def _always(workspace: Workspace) -> bool:
+    return True
+
+
+def _has_writer(workspace: Workspace) -> bool:
+    return workspace.writer is not None
+
+
 @dataclass(frozen=True)
 class Tool:
+    """One tool: its schema, what it does, and what the loop needs to know about it."""
+
     name: str
     args_model: type[BaseModel]
     run: Callable[[Workspace, Any], ToolResult]
+    enabled: Callable[[Workspace], bool] = _always  # whether the model is offered it in this workspace
+    parallel_safe: bool = False  # consecutive calls may run at once (--parallel)
+    stubs_content: bool = False  # once its write lands, compact mode keeps a stub of its `content` (and its `summary`)
 
     def schema(self) -> dict:
         """The chat-completions tool schema, generated from the argument model."""
@@ -237,26 +250,46 @@ def _strip_titles(schema: Any) -> Any:
     return schema
 
 
-TOOLS: dict[str, Tool] = {
-    tool.name: tool
-    for tool in (
-        Tool("create_project", CreateProjectArgs, create_project),
-        Tool("write_file", WriteFileArgs, write_file),
-        Tool("read_file", ReadFileArgs, read_file),
-        Tool("list_files", ListFilesArgs, list_files),
-        Tool("compress_context", CompressContextArgs, compress_context),
-        Tool("draft_chapter", DraftChapterArgs, draft_chapter),
-    )
+CREATE_PROJECT = Tool("create_project", CreateProjectArgs, create_project)
+WRITE_FILE = Tool("write_file", WriteFileArgs, write_file, stubs_content=True)
+READ_FILE = Tool("read_file", ReadFileArgs, read_file)
+LIST_FILES = Tool("list_files", ListFilesArgs, list_files)
+COMPRESS_CONTEXT = Tool("compress_context", CompressContextArgs, compress_context)
+DRAFT_CHAPTER = Tool("draft_chapter", DraftChapterArgs, draft_chapter, enabled=_has_writer, parallel_safe=True)
+
+TOOLS: dict[str, Tool] = {  # every registered tool by name, in the order offered
+    tool.name: tool for tool in (CREATE_PROJECT, WRITE_FILE, READ_FILE, LIST_FILES, COMPRESS_CONTEXT, DRAFT_CHAPTER)
 }
 
 
-def tool_schemas(drafting: bool = False) -> list[dict]:
-    """The tools offered to the model; draft_chapter only when a writer model is set."""
-    return [tool.schema() for tool in TOOLS.values() if drafting or tool.name != "draft_chapter"]
+def register(tool: Tool) -> Tool:
+    """Add a tool (or replace one of the same name): from now on it is offered and executed."""
+    TOOLS[tool.name] = tool
+    return tool
 
 
-def _format_error(kind: str, tool_name: str, detail: str = "", drafting: bool = False) -> ToolResult:
-    names = [name for name in TOOLS if drafting or name != "draft_chapter"]
+def offered(workspace: Workspace | None = None) -> list[Tool]:
+    """The tools the model may call in this workspace (by default, one without a writer model)."""
+    workspace = workspace if workspace is not None else Workspace(Path("."))
+    return [tool for tool in TOOLS.values() if tool.enabled(workspace)]
+
+
+def tool_schemas(drafting: bool = False, workspace: Workspace | None = None) -> list[dict]:
+    """The schemas offered in `workspace`; without one, in a run without a writer model, or
+    every tool's with `drafting`."""
+    if workspace is None and drafting:
+        return [tool.schema() for tool in TOOLS.values()]
+    return [tool.schema() for tool in offered(workspace)]
+
+
+def is_parallel_safe(name: str | None) -> bool:
+    """Whether consecutive calls to the tool `name` may run at once."""
+    tool = TOOLS.get(name or "")
+    return tool is not None and tool.parallel_safe
+
+
+def _format_error(kind: str, tool_name: str, detail: str = "", workspace: Workspace | None = None) -> ToolResult:
+    names = [tool.name for tool in offered(workspace)]
     text = render("format_error.md.j2", kind=kind, tool_name=tool_name, detail=detail, tool_names=names)
     return ToolResult(text, f"malformed call to {tool_name}: {kind.replace('_', ' ')}", ok=False, format_error=True)
 
@@ -279,8 +312,8 @@ def parse_arguments(tool: Tool, raw_arguments: str) -> BaseModel | ToolResult:
 def execute(call: ToolCallRequest, workspace: Workspace) -> ToolResult:
     """Run one tool call; every failure becomes a result the model can read."""
     tool = TOOLS.get(call.name)
-    if tool is None or (tool.name == "draft_chapter" and workspace.writer is None):
-        return _format_error("unknown_tool", call.name or "(no name)", drafting=workspace.writer is not None)
+    if tool is None or not tool.enabled(workspace):
+        return _format_error("unknown_tool", call.name or "(no name)", workspace=workspace)
     args = parse_arguments(tool, call.arguments)
     if isinstance(args, ToolResult):
         return args

@@ -18,10 +18,11 @@ from ..compression import SUMMARY_PREFIX
 from ..context import RESUME_PREFIX
 from ..outline import OUTLINE_FILE, OutlineEntry, chapter_number, parse_outline
 from ..prompts import render
+from ..tools import CREATE_PROJECT, LIST_FILES, READ_FILE, WRITE_FILE
 
 DEFAULT_CHAPTERS = 3  # when neither the outline nor the author says how many
 MAX_CHAPTERS = 5  # a small model's book stays short
-LOOKS = ("list_files", "read_file")
+LOOKS = (LIST_FILES.name, READ_FILE.name)
 BOOK_CONTEXT = "[Book context]"
 NOTE_PREFIXES = (BOOK_CONTEXT, RESUME_PREFIX, SUMMARY_PREFIX)  # the agent's own notes, not the author's words
 _NUMBER_WORDS = "one two three four five six seven eight nine ten".split()
@@ -34,7 +35,7 @@ _SMALL_WORDS = {"a", "an", "the", "of", "about", "set", "in", "on", "with", "and
 
 _PROJECT_RESULT = re.compile(r"^(?:Created project '|Project '.*' already existed and is now active \((.*)\)\.$)", re.S)
 _WRITE_RESULT = re.compile(r"^(?:Created|Appended to|Overwrote) (.+?): it now holds ")
-_EXISTS_FAILURE = re.compile(r"^`write_file` failed: (.+?) already exists")
+_EXISTS_FAILURE = re.compile(rf"^`{re.escape(WRITE_FILE.name)}` failed: (.+?) already exists")
 _LISTED_FILE = re.compile(r"^- (.+?)(?: \([\d,]+ words\))?:", re.M)
 # A note's prefix -> (heading of its file list, heading of its outline, what may follow the outline).
 _NOTES = {
@@ -128,7 +129,7 @@ def _read_calls(state: BookState, calls: list[dict]) -> None:
         arguments = json.loads(function.get("arguments") or "{}")
     except json.JSONDecodeError:
         return
-    if not isinstance(arguments, dict) or state.last_tool != "write_file":
+    if not isinstance(arguments, dict) or state.last_tool != WRITE_FILE.name:
         return
     content = arguments.get("content")
     if arguments.get("filename") == OUTLINE_FILE and isinstance(content, str) and not content.startswith("["):
@@ -147,7 +148,7 @@ class Step:
 
     @property
     def tool(self) -> str:
-        return {"project": "create_project", "done": ""}.get(self.kind, "write_file")
+        return {"project": CREATE_PROJECT.name, "done": ""}.get(self.kind, WRITE_FILE.name)
 
     @property
     def filename(self) -> str:
@@ -159,7 +160,7 @@ class Step:
         """The arguments a guided call gets from the plan, not the model."""
         if self.kind == "project":
             return {"project_name": self.name}
-        return {"filename": self.filename, "mode": "create"} if self.tool == "write_file" else {}
+        return {"filename": self.filename, "mode": "create"} if self.tool == WRITE_FILE.name else {}
 
 
 def requested_chapters(request: str) -> int:
@@ -213,9 +214,9 @@ def verdict(step: Step, state: BookState, tool: str, arguments: dict) -> bool:
     """Whether the model's complete call moves the book on."""
     if not tool_fits(step, state, tool):
         return False
-    if tool == "create_project":
+    if tool == CREATE_PROJECT.name:
         return bool(re.search(r"[A-Za-z0-9]", str(arguments.get("project_name", ""))))
-    if tool != "write_file":
+    if tool != WRITE_FILE.name:
         return True
     filename = str(arguments.get("filename", ""))
     if step.kind == "outline":

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..prompts import render
+from ..tools import WRITE_FILE
 from .book import BookState, Step, next_step, read_state, tool_fits, verdict
 from .jsonscan import CallScanner
 from .prompt import chat_prompt, fit, transcript
@@ -115,7 +116,7 @@ class Responder:
             raise RuntimeError(f"the guided call came out malformed: {call}")
         tool, arguments = call
         yield ("call", f"call_{uuid.uuid4().hex[:12]}", tool)
-        if tool == "write_file" and has_prose(tools, tool):
+        if tool == WRITE_FILE.name and has_prose(tools, tool):
             yield from self._prose(state, step, arguments, limit, usage)
         else:
             yield ("arguments", json.dumps(arguments, ensure_ascii=False))

@@ -13,7 +13,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-EXCLUDED_TOOLS = frozenset({"compress_context"})  # the server keeps requests small itself
+from ..tools import COMPRESS_CONTEXT
+
+EXCLUDED_TOOLS = frozenset({COMPRESS_CONTEXT.name})  # the server keeps requests small itself
 PROSE = "content"  # written after the call, as plain text
 LEFT_OUT = frozenset({PROSE, "summary"})
 LIMITS: dict[str, dict[str, int]] = {  # bounds on string arguments, by name
