@@ -66,11 +66,16 @@ def start_with_notes(server: ScriptedServer) -> None:
                                 tool_call("write_file", filename="notes.md", content="one two three")]))
 
 
+def count_notes(server: ScriptedServer, *ids: str) -> None:
+    """A turn of word_count calls on notes.md (one per id), then the closing message."""
+    calls = [ToolCall("word_count", '{"filename": "notes.md"}', id=call_id) for call_id in ids]
+    server.add(Turn(reasoning="Count them.", tool_calls=calls), Turn(content="Done."))
+
+
 def test_a_registered_tool_is_offered_and_run_by_the_loop(server, tmp_path, registered):
     register(registered, Tool("word_count", WordCountArgs, word_count))
     start_with_notes(server)
-    server.add(Turn(reasoning="Next step.", tool_calls=[ToolCall("word_count", '{"filename": "notes.md"}', id="count")]),
-               Turn(content="Done."))
+    count_notes(server, "count")
 
     assert run_agent(server, tmp_path) == ExitCode.FINISHED
 
@@ -86,8 +91,7 @@ def test_a_registered_tool_is_offered_and_run_by_the_loop(server, tmp_path, regi
 def test_a_tool_not_enabled_is_neither_offered_nor_run(server, tmp_path, registered):
     register(registered, Tool("word_count", WordCountArgs, word_count, enabled=lambda workspace: False))
     start_with_notes(server)
-    server.add(Turn(reasoning="Next step.", tool_calls=[ToolCall("word_count", '{"filename": "notes.md"}', id="count")]),
-               Turn(content="Done."))
+    count_notes(server, "count")
 
     assert run_agent(server, tmp_path) == ExitCode.FINISHED
 
@@ -109,9 +113,7 @@ def test_parallel_safe_calls_run_at_once_under_parallel(server, tmp_path, regist
 
     register(registered, Tool("word_count", WordCountArgs, meet, parallel_safe=parallel_safe))
     start_with_notes(server)
-    server.add(Turn(reasoning="Next step.", tool_calls=[ToolCall("word_count", '{"filename": "notes.md"}', id="first"),
-                                ToolCall("word_count", '{"filename": "notes.md"}', id="second")]),
-               Turn(content="Done."))
+    count_notes(server, "first", "second")
 
     assert run_agent(server, tmp_path, parallel=2) == ExitCode.FINISHED
 
