@@ -95,6 +95,8 @@ def outline_context(project: Project, filename: str) -> str:
     if not entries:
         return ""
     number = chapter_number(filename)
+    if all(entry.number != number for entry in entries):
+        number = None  # a file the outline does not plan: nothing is marked
     set_up = [{"number": e.number, "title": e.title, "words": words}
               for e, words in (set_up_by(entries, number) if number is not None else [])]
     common = {"title": outline_title(text) or "", "current": number, "set_up": set_up}
