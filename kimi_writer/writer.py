@@ -87,6 +87,12 @@ def _near(number: int | None) -> Callable[[OutlineEntry], bool]:
     return near
 
 
+def _within_budget(text: str) -> bool:
+    """Whether the outline fits the budget; a short one is taken without loading the tokenizer
+    (a token is at least one byte)."""
+    return len(text.encode()) <= OUTLINE_BUDGET_TOKENS or count_text(text) <= OUTLINE_BUDGET_TOKENS
+
+
 def outline_context(project: Project, filename: str) -> str:
     """The outline as the writer reads it, fresh from disk: every chapter in full, or past the budget
     the chapters near this one in full and the rest by title; then what this chapter sets up."""
@@ -102,7 +108,7 @@ def outline_context(project: Project, filename: str) -> str:
     common = {"title": outline_title(text) or "", "current": number, "set_up": set_up}
     whole = render("writer_outline.md.j2", chapters=_outline_rows(entries, number, lambda e: True),
                    condensed=False, **common)
-    if count_text(whole) <= OUTLINE_BUDGET_TOKENS:
+    if _within_budget(whole):
         return whole
     return render("writer_outline.md.j2", chapters=_outline_rows(entries, number, _near(number)),
                   condensed=True, **common)
