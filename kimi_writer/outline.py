@@ -204,3 +204,48 @@ def chapter_target(project: Project, filename: str, chapter_words: int | None = 
     if chapter_words:
         return chapter_words
     return next((e.target_words for e in load_outline(project) if e.number == number), None)
+
+
+_CHAPTER_MENTION = re.compile(
+    r"\b(?:chapters?|ch\.?)\s+(" + _NUMBER + r"(?:\s*(?:,|and|&|or|to|[-–—])\s*" + _NUMBER + r")*)\b", re.I)
+_MENTIONED_NUMBER = re.compile(r"\b" + _NUMBER + r"\b|[-–—]|\bto\b", re.I)
+
+
+def _mentioned(numbers: str) -> set[int]:
+    """The chapter numbers in a list such as "3", "3 and 5" or "3-5" (a range counts every number)."""
+    found: set[int] = set()
+    pending_range = False
+    for match in _MENTIONED_NUMBER.finditer(numbers):
+        if match.group(1) is None:
+            pending_range = bool(found)
+            continue
+        value = _number(match.group(1))
+        if pending_range and value > max(found) and value - max(found) <= 100:
+            found.update(range(max(found) + 1, value))
+        found.add(value)
+        pending_range = False
+    return found
+
+
+def chapters_named(text: str) -> set[int]:
+    """The chapters a synopsis names: "from chapter 3", "set up in ch. 2", "chapters 4 and 6"."""
+    named: set[int] = set()
+    for match in _CHAPTER_MENTION.finditer(text):
+        named |= _mentioned(match.group(1))
+    return named
+
+
+def sentences_naming(text: str, number: int) -> list[str]:
+    """The sentences of a synopsis that name chapter `number`."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    return [sentence for sentence in sentences if number in chapters_named(sentence)]
+
+
+def set_up_by(entries: list[OutlineEntry], number: int) -> list[tuple[OutlineEntry, str]]:
+    """(later entry, its words naming chapter `number`): what that chapter must set up for them."""
+    found = []
+    for entry in entries:
+        sentences = sentences_naming(entry.synopsis, number) if entry.number > number else []
+        if sentences:
+            found.append((entry, " ".join(sentences)))
+    return found

@@ -16,11 +16,16 @@ from .api_errors import Scrubber
 from .client import ModelClient, StreamCut
 from .context import story_bible, tail_words
 from .manuscript import chapter_files
-from .outline import chapter_number, load_outline
+from .outline import (OutlineEntry, chapter_number, chapters_named, load_outline, outline_title, parse_outline,
+                      read_outline, set_up_by)
 from .project import Project
 from .prompts import render
 from .retry import Backoff, transient_reason
 from .style import banned_phrases, find_hits
+from .tokens import count_text
+
+OUTLINE_BUDGET_TOKENS = 1_500  # past this, chapters far from the one being written are shown by title
+ARC_REACH = 5  # chapters either side of the one being written that are always shown in full
 
 
 class DraftFailed(Exception):
@@ -68,6 +73,47 @@ def previous_chapter(project: Project, filename: str) -> tuple[str, str, str]:
     return f"chapter {number - 1}", "", f"{entry.title}: {entry.synopsis}".strip(": ")
 
 
+def _outline_rows(entries: list[OutlineEntry], number: int | None,
+                  in_full: Callable[[OutlineEntry], bool]) -> list[dict]:
+    return [{"number": e.number, "title": e.title, "synopsis": e.synopsis if in_full(e) else "",
+             "current": e.number == number} for e in entries]
+
+
+def _near(number: int | None) -> Callable[[OutlineEntry], bool]:
+    """Whether an entry is shown in full under the budget: close to chapter `number`, or naming it."""
+    def near(entry: OutlineEntry) -> bool:
+        return number is not None and (abs(entry.number - number) <= ARC_REACH
+                                       or number in chapters_named(entry.synopsis))
+    return near
+
+
+def _within_budget(text: str) -> bool:
+    """Whether the outline fits the budget; a short one is taken without loading the tokenizer
+    (a token is at least one byte)."""
+    return len(text.encode()) <= OUTLINE_BUDGET_TOKENS or count_text(text) <= OUTLINE_BUDGET_TOKENS
+
+
+def outline_context(project: Project, filename: str) -> str:
+    """The outline as the writer reads it, fresh from disk: every chapter in full, or past the budget
+    the chapters near this one in full and the rest by title; then what this chapter sets up."""
+    text = read_outline(project)
+    entries = parse_outline(text)
+    if not entries:
+        return ""
+    number = chapter_number(filename)
+    if all(entry.number != number for entry in entries):
+        number = None  # a file the outline does not plan: nothing is marked
+    set_up = [{"number": e.number, "title": e.title, "words": words}
+              for e, words in (set_up_by(entries, number) if number is not None else [])]
+    common = {"title": outline_title(text) or "", "current": number, "set_up": set_up}
+    whole = render("writer_outline.md.j2", chapters=_outline_rows(entries, number, lambda e: True),
+                   condensed=False, **common)
+    if _within_budget(whole):
+        return whole
+    return render("writer_outline.md.j2", chapters=_outline_rows(entries, number, _near(number)),
+                  condensed=True, **common)
+
+
 def writer_messages(project: Project, filename: str, brief: str, target_words: int | None) -> list[dict]:
     previous_name, previous_tail, previous_synopsis = previous_chapter(project, filename)
     return [
@@ -75,7 +121,7 @@ def writer_messages(project: Project, filename: str, brief: str, target_words: i
         {"role": "user", "content": render(
             "writer_request.md.j2", filename=filename, brief=brief, target_words=target_words,
             bible=story_bible(project), previous_name=previous_name, previous_tail=previous_tail,
-            previous_synopsis=previous_synopsis)},
+            previous_synopsis=previous_synopsis, outline=outline_context(project, filename))},
     ]
 
 
