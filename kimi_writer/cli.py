@@ -17,8 +17,8 @@ from .agent import Agent, Connection
 from .book_commands import register_book_commands
 from .client import ModelClient
 from .display import make_display
-from .errors import ExitCode, Interrupted, UserError
-from .launch import exit_interrupted, install_signal_handlers
+from .errors import ExitCode, UserError
+from .launch import main  # noqa: F401  (the entry point of older installs: kimi_writer.cli:main)
 from .options import Command, VersionOption, setting
 from .session import SessionState
 from .setting_errors import explain
@@ -305,10 +305,3 @@ def _draft(settings: Settings, key: str, book: Project, todo: list[tuple[Outline
 
 register_book_commands(app)
 
-
-def main() -> None:
-    install_signal_handlers()
-    try:
-        app()
-    except (KeyboardInterrupt, Interrupted) as interrupt:
-        exit_interrupted(interrupt)

@@ -38,8 +38,8 @@ def exit_interrupted(interrupt: BaseException) -> None:
 def main() -> None:
     install_signal_handlers()
     try:
-        from .cli import main as cli_main
+        from .cli import app
 
-        cli_main()
+        app()
     except (KeyboardInterrupt, Interrupted) as interrupt:
         exit_interrupted(interrupt)
