@@ -71,6 +71,7 @@ class _Message(BaseModel):
     content: str | None = None
     tool_calls: list[_ToolCall] | None = None
     tool_call_id: str | None = None
+    kind: Kind  # saved next to the message in format 2, guessed for format 1
 
     @model_validator(mode="after")
     def _tool_results_name_their_call(self) -> "_Message":
@@ -105,8 +106,10 @@ class SessionState(BaseModel):
         """Format 1 (no kinds saved) becomes format 2; each saved message is given its kind."""
         if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
             return data
-        messages = data["messages"]
-        kinds = data.get("kinds") if data.get("version") == 2 else guessed_kinds(messages)
+        messages, version = data["messages"], data.get("version", 1)
+        if version not in (1, 2):
+            return data  # refused: a version this release does not know
+        kinds = data.get("kinds") if version == 2 else guessed_kinds(messages)
         if not isinstance(kinds, list) or len(kinds) != len(messages):
             raise ValueError("the saved kinds do not match the saved messages")
         messages = [{**m, "kind": kind} if isinstance(m, dict) else m for m, kind in zip(messages, kinds)]
@@ -140,7 +143,7 @@ def _checked(index: int, raw: dict[str, Any]) -> Message:
     """A saved message in its JSON form, checked, as a Message; one sentence if it is malformed."""
     try:
         _Message.model_validate(raw)
-        return from_wire(raw, Kind(raw["kind"]))
+        return from_wire(raw, raw["kind"])
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(map(str, first["loc"])) or "the message"
