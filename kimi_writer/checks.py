@@ -346,23 +346,18 @@ def _distinctive(words: list[_Token]) -> dict[tuple[str, ...], list[int]]:
 
 
 def _recurring_in(words: list[_Token], grams: dict, chapters_of: dict, name: str) -> list[Finding]:
-    """The chapter's runs of recurring phrases, merged where they overlap in the same chapters."""
-    findings, seen = [], set()
-    starts = sorted((s, gram) for gram, positions in grams.items() if len(chapters_of[gram]) >= RECURRING_CHAPTERS
-                    for s in positions[:1])
-    for index, (start, gram) in enumerate(starts):
-        if start in seen:
-            continue
-        end = start
-        while index + 1 < len(starts) and starts[index + 1][0] == end + 1 \
-                and chapters_of[starts[index + 1][1]] == chapters_of[gram]:
-            index, end = index + 1, end + 1
-            seen.add(end)
-        quote = _quote(words, start, end - start + PHRASE_WORDS)
-        others = ", ".join(chapter for chapter in chapters_of[gram] if chapter != name)
-        findings.append(Finding("recurring_phrase", words[start].line, quote,
-                                f'"{quote}" recurs in {len(chapters_of[gram])} chapters (also {others})'))
-    return findings
+    """The chapter's recurring phrases, overlapping runs in the same chapters merged into one."""
+    spans = sorted((s, s + PHRASE_WORDS, tuple(chapters_of[gram])) for gram, positions in grams.items()
+                   if len(chapters_of[gram]) >= RECURRING_CHAPTERS for s in positions[:1])
+    merged: list[tuple[int, int, tuple[str, ...]]] = []
+    for start, end, where in spans:
+        if merged and start < merged[-1][1] and merged[-1][2] == where:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), where)
+        else:
+            merged.append((start, end, where))
+    return [Finding("recurring_phrase", words[start].line, quote := _quote(words, start, end - start),
+                    f'"{quote}" recurs in {len(where)} chapters (also {", ".join(c for c in where if c != name)})')
+            for start, end, where in merged]
 
 
 def recurring_phrases(chapters: list[tuple[str, list[_Token]]]) -> dict[str, list[Finding]]:
