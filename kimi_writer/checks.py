@@ -22,8 +22,8 @@ import re
 import statistics
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Literal, NamedTuple
 
 from .manuscript import reading_order
 from .outline import chapter_target
@@ -61,7 +61,7 @@ _QUOTED_END = re.compile(r"[!?][\"'”’]$")
 _NAMED_TAG = re.compile(r"\s+(?:[A-Z][\w'’.]*\s+){1,2}(?:said|asked|replied|answered|whispered|murmured|muttered|"
                         r"shouted|snapped|called|cried)\b")
 _WORD = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
-_BREAK = re.compile(r"[^\s*_]")  # anything between two words but space and emphasis ends a phrase
+_SEGMENT = re.compile(_WORD.pattern + r"(?:[\s*_]+" + _WORD.pattern + ")*")  # words with only space or emphasis between
 _FUNCTION_WORDS = frozenset("""
 a an the and but or nor so yet for of in on at to from by with without within into onto upon about above
 below over under after before behind beside between through across against along around off out up down
@@ -171,8 +171,7 @@ def sentence_stats(sentences: list[Sentence]) -> tuple[float, float]:
 # --- words and phrases --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     word: str  # lower case, ' for ’
     written: str
     line: int
@@ -187,12 +186,10 @@ def tokens(sentences: list[Sentence]) -> list[_Token]:
     """Every word, numbered by segment: a new segment at each sentence and each punctuation mark."""
     found, segment = [], 0
     for sentence in sentences:
-        segment, previous_end = segment + 1, None
-        for match in _WORD.finditer(sentence.text):
-            if previous_end is not None and _BREAK.search(sentence.text, previous_end, match.start()):
-                segment += 1
-            found.append(_Token(_normal(match.group()), match.group(), sentence.line, segment))
-            previous_end = match.end()
+        for run in _SEGMENT.findall(sentence.text):
+            segment += 1
+            found.extend(_Token(word.lower().replace("’", "'"), word, sentence.line, segment)
+                         for word in _WORD.findall(run))
     return found
 
 
@@ -236,10 +233,11 @@ def _lines(words: list[_Token], starts: list[int]) -> tuple[int, ...]:
     return tuple(words[start].line for start in starts)
 
 
-def repeated_phrases(words: list[_Token]) -> list[Finding]:
-    """Phrases of four or more words that occur three or more times, longest first, each once."""
+def repeated_phrases(words: list[_Token], grams: dict[tuple[str, ...], list[int]] | None = None) -> list[Finding]:
+    """Phrases of four or more words that occur three or more times, longest first, each once
+    (`grams`: `ngrams(words)`, when already made)."""
     candidates = []
-    for gram, starts in ngrams(words).items():
+    for gram, starts in (ngrams(words) if grams is None else grams).items():
         if len(starts) >= MIN_REPEATS and _countable(words[starts[0]:starts[0] + PHRASE_WORDS], 2):
             candidates.append((_extend(words, starts, PHRASE_WORDS), starts))
     covered: set[int] = set()
@@ -328,20 +326,24 @@ def length(words: int, target: int | None) -> Finding | None:
 # --- a chapter, a book --------------------------------------------------------------------------
 
 
-def check_chapter(name: str, text: str, phrases: list[str], target: int | None = None) -> ChapterChecks:
-    """Every check that needs only this chapter."""
+def _check(name: str, text: str, phrases: list[str], target: int | None) -> tuple[ChapterChecks, list[_Token], dict]:
     sentences = split_sentences(text)
     mean, spread = sentence_stats(sentences)
-    words = count_words(text)
-    hits = find_hits(text, phrases)
-    findings = stock_phrases(hits) + repeated_openers(sentences) + repeated_phrases(tokens(sentences))
+    words, hits, found = count_words(text), find_hits(text, phrases), tokens(sentences)
+    grams = ngrams(found)
+    findings = stock_phrases(hits) + repeated_openers(sentences) + repeated_phrases(found, grams)
     findings += [f for f in (uniformity(sentences), length(words, target)) if f is not None]
-    return ChapterChecks(name, words, target, len(sentences), mean, spread,
-                         len(hits) * 1000 / words if words else 0.0, sorted(findings, key=lambda f: f.line))
+    return ChapterChecks(name, words, target, len(sentences), mean, spread, len(hits) * 1000 / words if words
+                         else 0.0, sorted(findings, key=lambda f: f.line)), found, grams
 
 
-def _distinctive(words: list[_Token]) -> dict[tuple[str, ...], list[int]]:
-    return {gram: starts for gram, starts in ngrams(words).items()
+def check_chapter(name: str, text: str, phrases: list[str], target: int | None = None) -> ChapterChecks:
+    """Every check that needs only this chapter."""
+    return _check(name, text, phrases, target)[0]
+
+
+def _distinctive(words: list[_Token], grams: dict[tuple[str, ...], list[int]]) -> dict[tuple[str, ...], list[int]]:
+    return {gram: starts for gram, starts in grams.items()
             if _countable(words[starts[0]:starts[0] + PHRASE_WORDS], 2, lower_case=True)}
 
 
@@ -360,9 +362,10 @@ def _recurring_in(words: list[_Token], grams: dict, chapters_of: dict, name: str
             for start, end, where in merged]
 
 
-def recurring_phrases(chapters: list[tuple[str, list[_Token]]]) -> dict[str, list[Finding]]:
-    """For each chapter, the distinctive phrases it shares with two or more other chapters."""
-    grams = [(name, words, _distinctive(words)) for name, words in chapters]
+def recurring_phrases(chapters: list[tuple[str, list[_Token], dict]]) -> dict[str, list[Finding]]:
+    """For each chapter (name, tokens, their ngrams), the distinctive phrases it shares with two or
+    more other chapters."""
+    grams = [(name, words, _distinctive(words, found)) for name, words, found in chapters]
     chapters_of: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for name, _, found in grams:
         for gram in found:
@@ -372,12 +375,10 @@ def recurring_phrases(chapters: list[tuple[str, list[_Token]]]) -> dict[str, lis
 
 def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str]) -> list[ChapterChecks]:
     """Every check of every chapter: (file name, text, target) in book order."""
-    checked = [check_chapter(name, text, phrases, target) for name, text, target in chapters]
-    recurring = recurring_phrases([(name, tokens(split_sentences(text))) for name, text, _ in chapters])
-    for report in checked:
-        report.findings.extend(recurring[report.name])
-        report.findings.sort(key=lambda f: f.line)
-    return checked
+    checked = [_check(name, text, phrases, target) for name, text, target in chapters]
+    recurring = recurring_phrases([(report.name, found, grams) for report, found, grams in checked])
+    return [replace(report, findings=sorted(report.findings + recurring[report.name], key=lambda f: f.line))
+            for report, _, _ in checked]
 
 
 def check_project(project: Project) -> list[ChapterChecks]:
