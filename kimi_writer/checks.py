@@ -312,8 +312,8 @@ def uniformity(sentences: list[Sentence]) -> Finding | None:
     flattest = min(range(len(lengths) - 4), key=lambda i: statistics.pstdev(lengths[i:i + 5]))
     first = sentences[flattest]
     return Finding("uniform_sentences", first.line, first.text[:120],
-                   f"sentence lengths hardly vary: mean {mean:.1f} words, spread (standard deviation) "
-                   f"{spread:.1f}, under {MIN_SPREAD:g} of the mean, over {len(sentences)} sentences")
+                   f"sentence lengths hardly vary: mean {mean:.1f} words, spread {spread:.1f} (standard "
+                   f"deviation, under {MIN_SPREAD:.0%} of the mean) over {len(sentences)} sentences")
 
 
 def length(words: int, target: int | None) -> Finding | None:

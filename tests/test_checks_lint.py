@@ -86,6 +86,6 @@ def test_a_monotonous_chapter_is_warned_about_its_uniform_sentence_lengths(tmp_p
 
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
-        "chapter_03.md:3: warning: sentence lengths hardly vary: mean 15.0 words, spread (standard deviation) "
-        "0.9, under 0.5 of the mean, over 23 sentences",
+        "chapter_03.md:3: warning: sentence lengths hardly vary: mean 15.0 words, spread 0.9 (standard deviation, "
+        "under 50% of the mean) over 23 sentences",
     ]
