@@ -2,18 +2,20 @@
 
 - stock phrases (the banned list, the project's own too) and their rate per 1,000 words;
 - repeated sentence openers: the same first three words starting three or more sentences, or the
-  same first two words (one of them not a function word, so "It was" and "He had" pass) doing so
-  in more than one sentence in twenty-five;
-- phrases of four or more words repeated three or more times in a chapter (dialogue tags and runs
-  of function words aside), and distinctive phrases (two lower-case content words or more) that
-  recur in three or more chapters;
+  same first two words (one of them not a function word, so "It was" and "He had" pass) starting
+  three or more sentences and more than one in twenty-five;
+- phrases of four or more words repeated three or more times in a chapter (dialogue tags aside, and
+  phrases of fewer than two content words, such as "at the end of"), and distinctive phrases (two
+  lower-case content words or more, so names aside) that recur in three or more chapters;
 - sentence-length uniformity: the mean and the standard deviation, flagged when the spread is low
   (see `MIN_SPREAD`);
 - words against the chapter's target, flagged when more than 25% short or over.
 
 Sentences skip Markdown headings and scene breaks, end at a paragraph break or at . ! ? … followed
 by a capital (after any closing quote), and never after an abbreviation (Mr., Dr., St.) or an
-initial. The functions over text are pure; `check_project` reads a project's chapters.
+initial. The functions over text are pure; `check_project` reads a project's chapters and gives
+each one's `ChapterChecks`: figures, and findings (kind, line, quote, message) that lint renders with
+`warning_lines`, that a critic can be shown, and whose `flag_count` compares two versions.
 """
 
 from __future__ import annotations
@@ -41,18 +43,19 @@ MIN_SPREAD = 0.5
 
 Measured with `sentence_stats` on samples of about 400 words written for this (tests/checks_prose.py
 keeps them): five human-style scenes (long periodic sentences among two-word beats; a plain modern
-scene; a dialogue-heavy scene) measured standard deviations of 7.9 to 18.6 words around means of
-6.6 to 18.8, that is 0.91 to 1.34 times the mean. A scene in the even cadence of model prose
+scene; a dialogue-heavy scene) measured standard deviations of 7.8 to 18.6 words around means of
+6.3 to 18.8, that is 0.91 to 1.31 times the mean. A scene in the even cadence of model prose
 (most sentences 10 to 20 words, with dialogue) measured 5.6 around 12.2 (0.46), and two flat
-narrative scenes 0.9 around 15 (0.06). Published measures put machine prose near 5 words around a
-mean of 15 to 20 (about 0.3) and Victorian novels near 0.6. The relative spread is the one that
-holds for terse and for long-winded styles alike; under half the mean is the monotonous side.
+narrative scenes 0.9 and 1.0 around 15 (0.06, 0.07). A published comparison (per paragraph) found
+about 5 words for plain model prose against about 15 for Victorian novels. The spread relative to
+the mean holds for terse and for long-winded styles alike; under half the mean is the flat side,
+with the nearest human sample at 0.91.
 """
 MIN_SENTENCES = 12  # fewer sentences tell nothing about rhythm
 TARGET_TOLERANCE = 0.25  # words more than 25% short of or over the target are flagged
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
-_SCENE_BREAK = re.compile(r"^\s*(?:(?:[*\-_~#=]|•)\s*){3,}$|^\s*(?:[*#§~]|&)\s*$")
+_SCENE_BREAK = re.compile(r"^\s*(?:(?:[*\-_~#=]|•)\s*){3,}$|^\s*[*#§~]\s*$")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?:\.{3}|…|[.!?])+[\"'”’)\]*_]*(?=\s+[\"'“‘(\[*_]*[A-Z0-9])")
 _ABBREVIATION = re.compile(r"(?:^|[\s(\"“'‘])(mr|mrs|ms|dr|st|prof|sr|jr|capt|col|gen|lt|sgt|rev|hon|mt|vs|etc|"
@@ -100,7 +103,7 @@ class Sentence:
 
 @dataclass(frozen=True)
 class ChapterChecks:
-    """A chapter's figures and findings; `flags` are what lint warns about and the critic is shown."""
+    """A chapter's figures and its findings (what lint warns about and the critic is shown)."""
 
     name: str
     words: int
@@ -110,6 +113,11 @@ class ChapterChecks:
     spread: float  # standard deviation of the sentence lengths, in words
     stock_per_1000: float
     findings: list[Finding] = field(default_factory=list)  # by line
+
+    @property
+    def flag_count(self) -> int:
+        """How many findings: fewer is better, so two versions of a chapter can be compared."""
+        return len(self.findings)
 
 
 # --- sentences ----------------------------------------------------------------------------------
