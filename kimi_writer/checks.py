@@ -97,8 +97,9 @@ class Finding:
 @dataclass(frozen=True)
 class Sentence:
     text: str  # one line, whitespace collapsed
-    line: int  # where it starts
+    line: int  # where its first word is
     words: tuple[str, ...]  # as written
+    word_lines: tuple[int, ...] = ()  # the line of each word
 
 
 @dataclass(frozen=True)
@@ -152,20 +153,24 @@ def _sentence_spans(paragraph: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if _WORD.search(paragraph, a, b)]
 
 
+def _paragraphs(prose: str) -> list[tuple[int, str]]:
+    """(offset, text) of each paragraph: the text between blank lines."""
+    bounds = [0] + [i for match in _BLANK_LINES.finditer(prose) for i in match.span()] + [len(prose)]
+    return [(start, prose[start:end]) for start, end in zip(bounds[::2], bounds[1::2])]
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """The sentences of a chapter's prose, in order, each with the line it starts on."""
     prose = prose_text(text)
     starts = _line_starts(prose)
-    sentences, offset = [], 0
-    for paragraph in _BLANK_LINES.split(prose):
-        offset = prose.index(paragraph, offset) if paragraph else offset
-        for a, b in _sentence_spans(paragraph):
-            lead = len(paragraph[a:b]) - len(paragraph[a:b].lstrip())
-            body = " ".join(paragraph[a:b].split())
-            line = bisect_right(starts, offset + a + lead)
-            sentences.append(Sentence(body, line, tuple(_WORD.findall(body))))
-        offset += len(paragraph)
-    return sentences
+    return [_sentence(paragraph, a, b, offset, starts)
+            for offset, paragraph in _paragraphs(prose) for a, b in _sentence_spans(paragraph)]
+
+
+def _sentence(paragraph: str, a: int, b: int, offset: int, line_starts: list[int]) -> Sentence:
+    matches = list(_WORD.finditer(paragraph, a, b))
+    lines = tuple(bisect_right(line_starts, offset + match.start()) for match in matches)
+    return Sentence(" ".join(paragraph[a:b].split()), lines[0], tuple(m.group() for m in matches), lines)
 
 
 def sentence_stats(sentences: list[Sentence]) -> tuple[float, float]:
@@ -194,9 +199,10 @@ def tokens(sentences: list[Sentence]) -> list[_Token]:
     """Every word, numbered by segment: a new segment at each sentence and each punctuation mark."""
     found, segment = [], 0
     for sentence in sentences:
+        lines = iter(sentence.word_lines or [sentence.line] * len(sentence.words))
         for run in _SEGMENT.findall(sentence.text):
             segment += 1
-            found.extend(_Token(word.lower().replace("’", "'"), word, sentence.line, segment)
+            found.extend(_Token(word.lower().replace("’", "'"), word, next(lines), segment)
                          for word in _WORD.findall(run))
     return found
 

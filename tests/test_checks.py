@@ -147,3 +147,10 @@ def test_a_phrase_in_two_chapters_or_made_of_names_does_not_recur():
     chapters = [("ch1.md", f"{name} The colour of old bruises.", None), ("ch2.md", f"{name} The colour of old bruises.", None),
                 ("ch3.md", f"{name} Nothing else.", None)]
     assert [f for c in check_book(chapters, []) for f in c.findings] == []
+
+
+def test_a_phrase_on_the_second_line_of_a_sentence_is_reported_on_that_line():
+    text = ("He looked up, and\nthe colour of old bruises filled the sky.\n\n"
+            "The colour of old bruises again.\n\nShe saw the colour of old bruises.\n")
+    [phrase] = check_chapter("c.md", text, []).findings
+    assert (phrase.line, phrase.lines, phrase.quote) == (2, (2, 4, 6), "the colour of old bruises")
