@@ -395,9 +395,10 @@ def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str]) 
             for report, _, _ in checked]
 
 
-def check_project(project: Project) -> list[ChapterChecks]:
-    """The checks of a project's chapters, in book order; UserError when it has none."""
-    chapters = [(info.name, project.read_if_file(info.name) or "", chapter_target(project, info.name))
+def check_project(project: Project, chapter_words: int | None = None) -> list[ChapterChecks]:
+    """The checks of a project's chapters, in book order, against `chapter_words` or else the outline's
+    targets; UserError when it has no chapters."""
+    chapters = [(info.name, project.read_if_file(info.name) or "", chapter_target(project, info.name, chapter_words))
                 for info, _ in reading_order(project)[1]]
     return check_book(chapters, banned_phrases(project))
 

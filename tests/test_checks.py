@@ -129,22 +129,25 @@ def test_stock_phrases_are_findings_with_their_rate_per_thousand_words():
 
 def test_a_distinctive_phrase_in_three_chapters_is_flagged_in_each_naming_the_others():
     bruise = "The sky was the colour of old bruises that evening."
-    chapters = [("ch1.md", f"{FOG}\n{bruise}\n", None), ("ch2.md", f"{DOCKS}\nHis face was the colour of old bruises.\n", None),
+    chapters = [("ch1.md", f"{FOG}\n{bruise}\n", None),
+                ("ch2.md", f"{DOCKS}\nHis face was the colour of old bruises.\n", None),
                 ("ch3.md", f"# Chapter 3\n\n{bruise}\n", None), ("ch4.md", BRIDGE, None)]
     checked = check_book(chapters, [])
     recurring = {c.name: [(f.line, f.quote, f.message) for f in c.findings if f.kind == "recurring_phrase"]
                  for c in checked}
+    message = '"the colour of old bruises" recurs in 3 chapters (also {})'
     assert recurring == {
-        "ch1.md": [(31, "the colour of old bruises", '"the colour of old bruises" recurs in 3 chapters (also ch2.md, ch3.md)')],
-        "ch2.md": [(33, "the colour of old bruises", '"the colour of old bruises" recurs in 3 chapters (also ch1.md, ch3.md)')],
-        "ch3.md": [(3, "the colour of old bruises", '"the colour of old bruises" recurs in 3 chapters (also ch1.md, ch2.md)')],
+        "ch1.md": [(31, "the colour of old bruises", message.format("ch2.md, ch3.md"))],
+        "ch2.md": [(33, "the colour of old bruises", message.format("ch1.md, ch3.md"))],
+        "ch3.md": [(3, "the colour of old bruises", message.format("ch1.md, ch2.md"))],
         "ch4.md": [],
     }
 
 
 def test_a_phrase_in_two_chapters_or_made_of_names_does_not_recur():
     name = "Inspector William Hale of Scotland Yard came in."
-    chapters = [("ch1.md", f"{name} The colour of old bruises.", None), ("ch2.md", f"{name} The colour of old bruises.", None),
+    chapters = [("ch1.md", f"{name} The colour of old bruises.", None),
+                ("ch2.md", f"{name} The colour of old bruises.", None),
                 ("ch3.md", f"{name} Nothing else.", None)]
     assert [f for c in check_book(chapters, []) for f in c.findings] == []
 
