@@ -57,7 +57,7 @@ TARGET_TOLERANCE = 0.25  # words more than 25% short of or over the target are f
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
 _SCENE_BREAK = re.compile(r"^\s*(?:(?:[*\-_~#=]|•)\s*){3,}$|^\s*[*#§~]\s*$")
 _BLANK_LINES = re.compile(r"\n\s*\n")
-_SENTENCE_END = re.compile(r"(?:\.{3}|…|[.!?])+[\"'”’)\]*_]*(?=\s+[\"'“‘(\[*_]*[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(?:\.{3}|…|[.!?])+[\"'”’)\]*_]*(?=\s+[\"'“‘(\[*_]*[A-Z0-9À-ÖØ-Þ])")
 _ABBREVIATION = re.compile(r"(?:^|[\s(\"“'‘])(mr|mrs|ms|dr|st|prof|sr|jr|capt|col|gen|lt|sgt|rev|hon|mt|vs|etc|"
                            r"fr|messrs|mme|mlle|e\.g|i\.e|[a-z])\.$", re.IGNORECASE)
 _QUOTED_END = re.compile(r"[!?][\"'”’]$")
