@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .errors import UserError
 from .manuscript import chapter_files
 from .outline import OutlineEntry, chapter_target, load_outline
+from .pool import run_all
 from .project import Project
 from .prompts import render
 from .writer import Draft, DraftFailed, Writer
@@ -71,5 +71,4 @@ def draft_all(project: Project, writer: Writer, todo: list[tuple[OutlineEntry, s
         finally:
             report(name, None)
 
-    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="draft") as pool:
-        return list(pool.map(one, todo))
+    return run_all(todo, one, parallel)
