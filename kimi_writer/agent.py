@@ -284,8 +284,9 @@ class Agent:
         budget = self.settings.token_limit // 2
         summary_tokens = min(self.settings.max_output_tokens, max(MIN_OUTPUT_TOKENS, self.settings.token_limit // 4))
         try:
-            summary = compression.summarize(lambda request: self.caller.call(request, None, self.display, summary_tokens),
-                                            self.messages[:split], budget)
+            summary = compression.summarize(
+                lambda request: self.caller.call(request, None, self.display, summary_tokens),
+                self.messages[:split], budget)
         except (FatalModelError, ValueError) as error:
             self.display.notice(f"Compression failed ({error}); keeping the full history.")
             return False

@@ -121,7 +121,8 @@ def test_the_writer_retries_as_often_as_the_planner_then_fails_in_one_sentence(r
 def test_ctrl_c_while_drafting_starts_no_more_chapters(tmp_path):
     """The drafting pool is the planner's: on Ctrl+C the chapters still queued are never started."""
     _sample(tmp_path)
-    writer = writer_server(Turn(content=chapter_text(1), delay=0.1), *[Turn(content=chapter_text(n)) for n in range(2, 7)])
+    writer = writer_server(Turn(content=chapter_text(1), delay=0.1),
+                           *[Turn(content=chapter_text(n)) for n in range(2, 7)])
     try:
         process = start(tmp_path, writer, "draft", "Parallel", "--parallel", "1", "--writer-model", "writer-1")
         wait_for(lambda: len(writer.requests) >= 1)
