@@ -27,11 +27,11 @@ from .errors import (
 )
 from .outline import chapter_number
 from .prompts import render
-from .recovery import resume_command
+from .locate import resume_command
 from .retry import Backoff, transient_reason
 from .session import STATE_FILE, RunRecord, SessionState, UsageTotals
 from .settings import Settings
-from .status import unwritten_chapters
+from .manuscript import unwritten_chapters
 from .tokens import ContextMeter, count_text, estimate_message
 from .tools import TOOLS, ToolResult, Workspace, execute, is_parallel_safe, tool_schemas
 
