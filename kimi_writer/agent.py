@@ -25,11 +25,11 @@ from .errors import (
 from .outline import chapter_number
 from .pool import run_all
 from .prompts import render
-from .recovery import resume_command
+from .locate import resume_command
+from .manuscript import unwritten_chapters
 from .retry import Backoff
 from .session import STATE_FILE, RunRecord, SessionState, UsageTotals
 from .settings import Settings
-from .status import unwritten_chapters
 from .tokens import ContextMeter
 from .tools import TOOLS, ToolResult, Workspace, execute, is_parallel_safe, tool_schemas
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from .errors import UserError
-from .outline import OutlineEntry, chapter_number, outline_title, parse_outline, read_outline
+from .outline import OutlineEntry, chapter_number, load_outline, outline_title, parse_outline, read_outline
 from .project import FileInfo, Project, count_words
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
@@ -106,3 +106,10 @@ def load_manuscript(project: Project) -> Manuscript:
         skipped=[f.name for f in project.files() if chapter_number(f.name) is not None and f.name not in used
                  and f.name != f"{project.name}.md"],
     )
+
+
+def unwritten_chapters(project: Project) -> tuple[list[int], int]:
+    """The outline's chapter numbers that have no file yet, and how many chapters it plans."""
+    planned = [entry.number for entry in load_outline(project)]
+    written = {number for number, _ in chapter_files(project)}
+    return [number for number in planned if number not in written], len(set(planned))

@@ -11,10 +11,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from .locate import resume_command
 from .manuscript import chapter_files
 from .outline import chapter_target, load_outline
 from .project import STATE_DIR, FileInfo, PathRefused, Project
-from .recovery import resume_command
 from .session import STATE_FILE, RunRecord, SessionState
 
 
@@ -64,13 +64,6 @@ def chapter_table(project: Project, chapter_words: int | None = None) -> tuple[T
 
 ESTIMATED = " (estimated: the server reported no usage)"
 FINISHED = "Finished:"
-
-
-def unwritten_chapters(project: Project) -> tuple[list[int], int]:
-    """The outline's chapter numbers that have no file yet, and how many chapters it plans."""
-    planned = [entry.number for entry in load_outline(project)]
-    written = {number for number, _ in chapter_files(project)}
-    return [number for number in planned if number not in written], len(set(planned))
 
 
 def _run_line(run: RunRecord) -> str:
