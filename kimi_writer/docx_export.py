@@ -28,7 +28,7 @@ END = "END"
 SHORT_TITLE_WORDS = 3
 _SMALL_WORDS = {"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"}
 _SCENE_BREAK_LINE = re.compile(r"^[ \t]*(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|#)[ \t]*$", re.M)
-_RAW_HTML = re.compile(r"<!--.*?(?:-->|$)|</?[A-Za-z][^<>]*>", re.S)
+_RAW_HTML = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?(?:-->|$)|</?[A-Za-z][^<>]*>", re.S | re.I)
 _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "pre", "td", "th"}
 _ITALIC, _BOLD = {"em", "i"}, {"strong", "b"}
 
