@@ -159,3 +159,21 @@ def test_a_collection_run_is_taught_story_files_and_its_context_lists_stories(se
     assert context.startswith("[Book context]")
     assert "## Stories written\n- story_01.md (" in context and "Mara hears a voice." in context
     assert "## End of" not in context and "until the static listened back" not in context
+
+
+def test_the_demo_collection_writes_five_stories_and_exports_a_manuscript(server, run_cli, tmp_path):
+    from tests.demo_server import STORIES, collection_turns
+
+    server.add(*collection_turns(0.0))
+    result = run_cli("write", "A collection of 5 short stories")
+    assert result.returncode == 0, result.stdout + result.stderr
+    status = run_cli("status", "Signals_From_the_Quiet_Earth")
+    assert "The book is finished: all 5 planned stories are written." in status.stdout
+    export = run_cli("export", "Signals_From_the_Quiet_Earth", "--format", "docx", "--author", "Mara Quill")
+    assert export.returncode == 0, export.stderr
+    titles = ["The Signal", "Quiet Earth", "The Cartographer", "Low Tide", "Homecoming"]
+    assert [line.split(" (")[0] for line in export.stdout.splitlines()[1:6]] == [
+        f"  {n}. {title}" for n, title in enumerate(titles, start=1)]
+    document = docx.Document(str(tmp_path / "projects/Signals_From_the_Quiet_Earth/Signals_From_the_Quiet_Earth.docx"))
+    assert [p.text for p in document.paragraphs if p.paragraph_format.page_break_before] == titles
+    assert [name for name, _ in STORIES] == [f"story_{n:02d}.md" for n in range(1, 6)]
