@@ -24,7 +24,8 @@ not chapters; when an outline has chapter headings, only the headings count)::
 ``Chapter 1 — The Fog`` and ``Chapter One: The Fog`` (numbers up to twenty in words) work too.
 
 A collection's parts are stories: ``## Story 3 — The Signal`` headings, a line ``Story 3: The Signal``
-(bold or not) on its own, or a numbered entry ``3. Story 3: The Signal — ...`` plan story 3.
+(bold or not) on its own, a numbered entry ``3. Story 3: The Signal — ...``, or any numbered entry
+under a heading that says "Stories" plan story 3.
 
 A target length is a number of words in parentheses anywhere in the entry:
 ``(~3,000 words)``, ``(3000 words)``, ``(about 2,500 words)``, ``(~3k words)``.
@@ -57,6 +58,7 @@ _STORY_LINE = re.compile(r"^\**(story)\s+" + _NUMBER + r"\s*(?:[:.—–]|\s-)\s
 _ANY_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TARGET = re.compile(r"\(\s*(?:~|about|approx\.?|approximately|target:?)?\s*(\d[\d,]*)\s*(k)?\s*words?\s*\)", re.I)
 _CHAPTER_PREFIX = re.compile(r"^(?:chapter|ch\.?|story)\s+" + _NUMBER + r"\b\s*[:.\-—–]?\s*", re.I)
+_STORIES_HEADING = re.compile(r"\bstories\b", re.I)  # "## Stories" over a numbered list of them
 _STORY_PREFIX = re.compile(r"^\W*story\s+" + _NUMBER + r"\b", re.I)
 _SEPARATOR = re.compile(r"\s+[—–-]\s+|\s*[—–]\s*|:\s+")
 _OUTLINE_WORD = r"(?:(?:book|novel|story|chapter)\s+)?outline"
@@ -162,7 +164,8 @@ def _numbered_sections(lines: list[str]) -> list[tuple[str, list[OutlineEntry]]]
             current[2].append(line)  # an indented line, or a lazy continuation of the entry
         else:
             current = None
-    return [(heading, [_entry(*raw) for raw in raws]) for heading, raws in sections if raws]
+    return [(heading, [_entry(*raw[:3], "story" if _STORIES_HEADING.search(heading) else raw[3]) for raw in raws])
+            for heading, raws in sections if raws]
 
 
 def _from_numbered(lines: list[str]) -> list[OutlineEntry]:

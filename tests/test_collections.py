@@ -177,3 +177,31 @@ def test_the_demo_collection_writes_five_stories_and_exports_a_manuscript(server
     document = docx.Document(str(tmp_path / "projects/Signals_From_the_Quiet_Earth/Signals_From_the_Quiet_Earth.docx"))
     assert [p.text for p in document.paragraphs if p.paragraph_format.page_break_before] == titles
     assert [name for name, _ in STORIES] == [f"story_{n:02d}.md" for n in range(1, 6)]
+
+
+def test_the_outline_plans_stories_in_every_form():
+    from kimi_writer.outline import parse_outline
+
+    forms = [
+        "## Story 1 — The Signal (~3,000 words)\nA voice.\n\n## Story 2: Quiet Earth\nSilence.\n",
+        "Story 1: The Signal (~3,000 words)\nA voice.\n\n**Story 2 — Quiet Earth**\nSilence.\n",
+        "1. Story 1: The Signal — A voice. (~3,000 words)\n2. Story 2 — Quiet Earth: Silence.\n",
+        "## Stories\n\n1. **The Signal** — A voice. (~3,000 words)\n2. **Quiet Earth** — Silence.\n",
+    ]
+    for form in forms:
+        entries = parse_outline("# Signals\n\n" + form)
+        assert [(e.number, e.title, e.kind) for e in entries] == [(1, "The Signal", "story"), (2, "Quiet Earth", "story")]
+        assert entries[0].target_words == 3000 and entries[0].synopsis == "A voice."
+    novel = parse_outline("# Fog\n\n## The story\n\n1. **The Fog** — A body.\n")
+    assert [(e.title, e.kind) for e in novel] == [("The Fog", "chapter")]
+
+
+def test_story_file_names_are_parts_numbered_like_chapters():
+    from kimi_writer.outline import chapter_number, is_chapter_file, is_story_file
+
+    for name, number in [("story_01.md", 1), ("story_02_the_signal.md", 2), ("stories/03_quiet_earth.md", 3),
+                         ("stories/story_04.md", 4), ("part_05.md", 5), ("chapter_06.md", 6)]:
+        assert chapter_number(name) == number and is_chapter_file(name), name
+    assert is_story_file("stories/03_quiet_earth.md") and not is_story_file("part_05.md")
+    for name in ("story_bible.md", "storyline.md", "world.md", "03_notes.md", "party_3.md"):
+        assert chapter_number(name) is None and not is_chapter_file(name), name
