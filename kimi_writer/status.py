@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from .locate import resume_command
-from .manuscript import chapter_files
-from .outline import chapter_target, load_outline
+from .manuscript import chapter_files, project_is_collection
+from .outline import chapter_target, load_outline, part_noun
 from .project import STATE_DIR, FileInfo, PathRefused, Project
 from .session import STATE_FILE, RunRecord, SessionState
 
@@ -82,7 +82,8 @@ def print_status(project: Project, console: Console, chapter_words: int | None =
     table, planned, written, words = chapter_table(project, chapter_words)
     console.print(table)
     share = f" ({written / planned:.0%} of the outline)" if planned else " (no outline.md yet)"
-    console.print(f"Written: {written} of {planned} planned chapters{share}, {words:,} words in chapters.",
+    parts = part_noun(project_is_collection(project), 2)
+    console.print(f"Written: {written} of {planned} planned {parts}{share}, {words:,} words in {parts}.",
                   soft_wrap=True)
     state, why = load_state(project)
     if state is None or not state.runs:
@@ -92,7 +93,7 @@ def print_status(project: Project, console: Console, chapter_words: int | None =
         console.print(f"  {state.runs[-1].outcome}", soft_wrap=True, markup=False)
     if planned and written == planned and state is not None and state.runs \
             and state.runs[-1].outcome.startswith(FINISHED):
-        console.print(f"The book is finished: all {planned} planned chapters are written.", soft_wrap=True)
+        console.print(f"The book is finished: all {planned} planned {parts} are written.", soft_wrap=True)
         console.print(f"Export it with: {export_command(project.root)}", soft_wrap=True, markup=False)
         return
     console.print(f"Continue with: {resume_command(project.root)}", soft_wrap=True, markup=False)

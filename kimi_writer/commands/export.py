@@ -27,7 +27,7 @@ def _report(book: Manuscript, path: Path) -> None:
     for number, chapter in enumerate(book.chapters, start=1):
         typer.echo(f"  {number}. {chapter.title} ({chapter.name}): {chapter.words:,} words")
     count = len(book.chapters)
-    typer.echo(f"{count} chapter{'s' if count != 1 else ''}, {book.words:,} words.")
+    typer.echo(f"{count} {book.noun(count)}, {book.words:,} words.")
     if book.unwritten:
         missing = ", ".join(f"{e.number}. {e.title}" if e.title else str(e.number) for e in book.unwritten)
         typer.echo(f"In the outline but not written yet: {missing}")
@@ -38,7 +38,8 @@ def _report(book: Manuscript, path: Path) -> None:
 def export_command(
     project: ProjectArgument,
     fmt: Annotated[Format, typer.Option("--format", help="html: one page; epub: an EPUB 3 book; "
-                                        "md: one Markdown manuscript.", case_sensitive=False)],
+                                        "md: one Markdown manuscript; docx: a Word file in standard "
+                                        "manuscript format.", case_sensitive=False)],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The file to write (or a folder "
                       "to write it in). Default: <project>/<project_name>.<ext>, inside the project folder.",
                       show_default=False)] = None,
