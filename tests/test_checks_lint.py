@@ -7,6 +7,7 @@ from pathlib import Path
 from kimi_writer.style import banned_phrases
 from tests.checks_prose import BRIDGE, DOCKS, FOG, REPETITIVE, WAREHOUSE
 from tests.sample_book import run_offline
+from tests.test_collections import write_collection
 
 OUTLINE = """# The Lamplighter's Debt
 
@@ -89,3 +90,16 @@ def test_a_monotonous_chapter_is_warned_about_its_uniform_sentence_lengths(tmp_p
         "chapter_03.md:3: warning: sentence lengths hardly vary: mean 15.0 words, spread 0.9 (standard deviation, "
         "under 50% of the mean) over 23 sentences",
     ]
+
+
+def test_the_stories_of_a_collection_are_checked_too(tmp_path):
+    write_collection(tmp_path)
+    result = run_offline(tmp_path, "lint", "Signals")
+
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[2:] == [
+        "story_01.md: warning: 1 stock phrase in 15 words (66.7 per 1,000 words)",
+        "story_01.md: warning: 15 words against a target of 3,000 (0%)",
+        "stories/story_03.md: warning: 1 stock phrase in 11 words (90.9 per 1,000 words)",
+    ]
+    assert result.stderr.splitlines()[-1] == "3 warnings in 2 of 3 chapters."
