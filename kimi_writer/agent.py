@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-import openai
-
 from . import compression, context, edits
-from .api_errors import Scrubber, fatal_from, is_context_overflow
-from .client import AssistantTurn, ModelClient, StreamCut, ToolCallRequest, TurnCut
+from .api_errors import Scrubber
+from .caller import Caller, Limits
+from .client import AssistantTurn, ModelClient, ToolCallRequest
 from .display import PlainDisplay, RunFigures, RunSummary
 from .errors import (
     AgentStop,
-    BudgetExceeded,
     ContextFull,
+    ContextOverflow,
     ExitCode,
     FatalModelError,
     Finished,
@@ -27,22 +24,19 @@ from .errors import (
 )
 from .messages import HistoryRequest, Kind, Message, tool_result, user
 from .outline import chapter_number
+from .pool import run_all
 from .prompts import render
-from .recovery import resume_command
-from .retry import Backoff, transient_reason
+from .locate import resume_command
+from .manuscript import unwritten_chapters
+from .retry import Backoff
 from .session import STATE_FILE, RunRecord, SessionState, UsageTotals
 from .settings import Settings
-from .status import unwritten_chapters
-from .tokens import ContextMeter, count_text, estimate_message
+from .tokens import ContextMeter
 from .tools import TOOLS, ToolResult, Workspace, execute, is_parallel_safe, tool_schemas
 
 KEEP_RECENT_TURNS = 2
 MIN_OUTPUT_TOKENS = 256  # below this much room for the reply, a request is not worth sending
 PLAN_READY = "The plan is ready:"
-
-
-class ContextOverflow(Exception):
-    """The server said the request exceeded the model's token limit."""
 
 
 @dataclass
@@ -57,7 +51,6 @@ class Agent:
     def __init__(self, settings: Settings, client: ModelClient, display: PlainDisplay,
                  workspace: Workspace, state: SessionState, connection: Connection):
         self.settings = settings
-        self.client = client
         self.display = display
         self.workspace = workspace
         self.state = state
@@ -68,8 +61,10 @@ class Agent:
         self.empty_replies_in_a_row = 0
         self.iterations_this_run = 0
         self.usage_at_start = state.usage.model_copy()
-        self.backoff = Backoff(settings.max_retries, settings.retry_base_delay)
         self.history_version = 0  # goes up whenever a message already in the history is rewritten
+        self.caller = Caller(client, Backoff(settings.max_retries, settings.retry_base_delay), connection.scrubber,
+                             notices=display, usage=state.usage, limits=Limits.from_settings(settings),
+                             measure=self.meter.used, key_source=connection.key_source)
 
     @property
     def messages(self) -> list[Message]:
@@ -155,7 +150,7 @@ class Agent:
         try:
             request, max_tokens = self.make_room()
             used = self.meter.used(request)
-            self.check_budget(used)
+            self.caller.check_budget(used)
             self.display.iteration(self.iterations_this_run, self.settings.max_iterations,
                                    used, self.settings.token_limit)
             turn = self.query_with_overflow_retry(request, max_tokens)
@@ -212,11 +207,7 @@ class Agent:
         """One call, or several parallel-safe calls (draft_chapter) at once (--parallel)."""
         if len(group) == 1:
             return [self._run_call(turn, group[0])]
-        pool = ThreadPoolExecutor(max_workers=self.settings.parallel, thread_name_prefix="draft")
-        try:
-            return list(pool.map(lambda call: self._run_call(turn, call), group))
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+        return run_all(group, lambda call: self._run_call(turn, call), self.settings.parallel)
 
     def _run_call(self, turn: AssistantTurn, call: ToolCallRequest) -> ToolResult:
         if turn.finish_reason == "length":
@@ -296,8 +287,9 @@ class Agent:
         budget = self.settings.token_limit // 2
         summary_tokens = min(self.settings.max_output_tokens, max(MIN_OUTPUT_TOKENS, self.settings.token_limit // 4))
         try:
-            summary = compression.summarize(lambda request: self.query(request, None, summary_tokens),
-                                            self.messages[:split], budget)
+            summary = compression.summarize(
+                lambda request: self.caller.call(request, None, self.display, summary_tokens),
+                self.messages[:split], budget)
         except (FatalModelError, ValueError) as error:
             self.display.notice(f"Compression failed ({error}); keeping the full history.")
             return False
@@ -311,129 +303,20 @@ class Agent:
                                 f"{resume_command(self.workspace.project.root)}")
         return True
 
-    def check_budget(self, next_prompt: int) -> None:
-        """Stop before a call that would take the book over --max-tokens or --max-cost; the next
-        call is reckoned as the current context plus the average reply so far."""
-        usage = self.state.usage
-        next_reply = usage.completion_tokens // max(1, usage.requests)
-        limit = self.settings.max_tokens
-        projected = usage.prompt_tokens + usage.completion_tokens + next_prompt + next_reply
-        if limit is not None and projected > limit:
-            raise BudgetExceeded(f"the next call would bring the book to about {projected:,} tokens, "
-                                 f"over --max-tokens {limit:,}")
-        price, budget = self.settings.price(), self.settings.max_cost
-        if budget is not None and price is not None:
-            cost = (usage.cost(price) or 0.0) + (next_prompt * price.input + next_reply * price.output) / 1_000_000
-            if cost > budget:
-                raise BudgetExceeded(f"the next call would bring the book to about ${cost:.4f}, "
-                                     f"over --max-cost ${budget:.2f}")
-
     # -- model calls
 
     def query_with_overflow_retry(self, request: list[dict], max_tokens: int) -> AssistantTurn:
         """A 400 'exceeded model token limit' triggers one compression and one retry."""
         try:
-            return self.query(request, self.tools, max_tokens)
+            return self.caller.call(request, self.tools, self.display, max_tokens)
         except ContextOverflow:
             self.display.notice("The server says the request is over the model's token limit; compressing.")
             self.compress()
             request, max_tokens = self.make_room()
             try:
-                return self.query(request, self.tools, max_tokens)
+                return self.caller.call(request, self.tools, self.display, max_tokens)
             except ContextOverflow as again:
                 raise ContextFull("the server still reports the context over its limit after compression") from again
-
-    def query(self, messages: list[dict], tools: list[dict] | None, max_tokens: int) -> AssistantTurn:
-        """One model turn. Transient failures (and cut streams, whose partial turn is discarded)
-        are retried with backoff; a turn cut for its length or time is retried once, asking for
-        a shorter reply; anything else stops the run with one clear sentence."""
-        attempt = cuts = 0
-        while True:
-            try:
-                turn = self.client.complete(messages, tools, self.display, max_tokens=max_tokens,
-                                            budget_tokens=self.output_allowance(messages))
-            except TurnCut as cut:
-                cuts += 1
-                messages = self._after_cut(cut, messages, cuts, max_tokens)
-                continue
-            except (StreamCut, openai.OpenAIError) as error:
-                attempt += 1
-                self._before_retry(error, attempt)
-                continue
-            self.display.end_turn()
-            self._count_usage(messages, tools, turn)
-            return turn
-
-    def _before_retry(self, error: BaseException, attempt: int) -> None:
-        """Wait before retry number `attempt`, or raise if retrying cannot help or is used up."""
-        self.display.end_turn()
-        reason = transient_reason(error)
-        if reason is None or attempt > self.settings.max_retries:
-            raise self._permanent(error) from error
-        delay = self.backoff.delay(attempt, error)
-        shown = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
-        self.display.notice(f"retrying in {shown}s ({reason}; retry {attempt} of {self.settings.max_retries})")
-        time.sleep(delay)
-
-    def output_allowance(self, messages: list[dict]) -> int | None:
-        """Output tokens the reply to `messages` may produce before it alone takes the book over
-        --max-tokens or --max-cost; None without a budget."""
-        if self.settings.max_tokens is None and self.settings.max_cost is None:
-            return None
-        usage, prompt = self.state.usage, self.meter.used(messages)
-        allowed = []
-        if self.settings.max_tokens is not None:
-            allowed.append(self.settings.max_tokens - usage.prompt_tokens - usage.completion_tokens - prompt)
-        price, budget = self.settings.price(), self.settings.max_cost
-        if budget is not None and price is not None and price.output > 0:
-            left = budget - (usage.cost(price) or 0.0) - prompt * price.input / 1_000_000
-            allowed.append(int(left * 1_000_000 / price.output))
-        return max(0, min(allowed)) if allowed else None
-
-    def _after_cut(self, cut: TurnCut, messages: list[dict], cuts: int, max_tokens: int) -> list[dict]:
-        """Count the cut turn, then stop (budget, or a second cut in a row) or return the request
-        to retry: the same messages with a note asking for a shorter reply."""
-        self.display.end_turn()
-        self.state.usage.add(self.meter.used(messages), cut.output_tokens, 0, estimated=True)
-        if cut.kind == "budget":
-            raise BudgetExceeded(self._over_budget())
-        if cuts >= 2:
-            raise FatalModelError(f"the model's reply was cut off twice in a row, the second time because {cut}; "
-                                  "try again, or try another model with --model.")
-        self.display.notice(f"The reply was cut off: {cut}. Retrying once, asking for a shorter reply.")
-        note = render("turn_cut.md.j2", reason=str(cut), max_tokens=max_tokens)
-        return [*messages, user(Kind.NUDGE, note)]
-
-    def _over_budget(self) -> str:
-        """The sentence for a turn stopped in flight by --max-tokens or --max-cost."""
-        usage, limit = self.state.usage, self.settings.max_tokens
-        total = usage.prompt_tokens + usage.completion_tokens
-        if limit is not None and total > limit:
-            return f"the reply in progress took the book to about {total:,} tokens, over --max-tokens {limit:,}; it was stopped"
-        cost = usage.cost(self.settings.price()) or 0.0
-        return (f"the reply in progress took the book to about ${cost:.4f}, "
-                f"over --max-cost ${self.settings.max_cost or 0:.2f}; it was stopped")
-
-    def _count_usage(self, messages: list[dict], tools: list[dict] | None, turn: AssistantTurn) -> None:
-        """The server's usage; where it reported none, an offline estimate of the request and the reply."""
-        if turn.usage:
-            self.state.usage.add(turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.usage.cached_tokens)
-            return
-        prompt = (count_text(json.dumps(tools)) if tools else 0) + sum(estimate_message(m) for m in messages)
-        self.state.usage.add(prompt, estimate_message(turn.to_message()), 0, estimated=True)
-
-    def _permanent(self, error: BaseException) -> Exception:
-        if isinstance(error, openai.BadRequestError) and is_context_overflow(error):
-            return ContextOverflow(str(error))
-        models = self._offered_models() if isinstance(error, openai.NotFoundError) else None
-        return fatal_from(error, base_url=self.settings.base_url, model=self.settings.model,
-                          key_source=self.connection.key_source, secret=self.connection.scrubber, models=models)
-
-    def _offered_models(self) -> list[str] | None:
-        try:
-            return self.client.list_models()
-        except openai.OpenAIError:
-            return None
 
     # -- saving
 

@@ -13,7 +13,7 @@ import json
 import re
 
 from .compression import head_length, split_point
-from .manuscript import chapter_files
+from .manuscript import chapter_files, project_is_collection
 from .messages import Kind, Message, user
 from .outline import read_outline
 from .project import Project
@@ -95,9 +95,11 @@ def book_context(project: Project, summaries: dict[str, str]) -> str:
     numbered = chapter_files(project)
     listed = [(c.name, c.words, summaries.get(c.name) or extractive_summary(_text(project, c.name)))
               for _, c in numbered]
-    tail_name, tail = latest_chapter_tail(project, numbered)
+    collection = project_is_collection(project)  # a story does not continue the last one's ending
+    tail_name, tail = ("", "") if collection else latest_chapter_tail(project, numbered)
     return render("book_context.md.j2", project_name=project.name, outline=read_outline(project),
-                  bible=story_bible(project), summaries=listed, tail=tail, tail_name=tail_name)
+                  bible=story_bible(project), summaries=listed, tail=tail, tail_name=tail_name,
+                  parts="Stories" if collection else "Chapters")
 
 
 def _cut(text: str, limit: int, name: str) -> str:

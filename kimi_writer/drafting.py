@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .errors import UserError
 from .manuscript import chapter_files
-from .outline import OutlineEntry, chapter_target, load_outline
+from .outline import OutlineEntry, chapter_target, load_outline, part_filename
+from .pool import run_all
 from .project import Project
 from .prompts import render
 from .writer import Draft, DraftFailed, Writer
 
 
 def parse_chapters(spec: str | None, entries: list[OutlineEntry]) -> list[OutlineEntry]:
-    """'3-8', '2,5,7' or '4' -> those outline entries; None -> every entry."""
+    """'3-8', '2,5,7' or '4' -> those outline entries (chapters or stories); None -> every entry."""
     if spec is None:
         return entries
     numbers: set[int] = set()
@@ -28,7 +28,8 @@ def parse_chapters(spec: str | None, entries: list[OutlineEntry]) -> list[Outlin
     chosen = [entry for entry in entries if entry.number in numbers]
     missing = sorted(numbers - {entry.number for entry in chosen})
     if missing:
-        raise UserError(f"the outline has no chapter {', '.join(map(str, missing))}; see kimi-writer status.")
+        noun = "story" if any(entry.kind == "story" for entry in entries) else "chapter"
+        raise UserError(f"the outline has no {noun} {', '.join(map(str, missing))}; see kimi-writer status.")
     return chosen
 
 
@@ -48,7 +49,7 @@ def plan_drafts(project: Project, spec: str | None, overwrite: bool) -> tuple[li
     existing = {number: info.name for number, info in chapter_files(project) if number is not None}
     todo, skipped = [], []
     for entry in parse_chapters(spec, entries):
-        name = existing.get(entry.number, f"chapter_{entry.number:02d}.md")
+        name = existing.get(entry.number, part_filename(entry))
         if entry.number in existing and not overwrite:
             skipped.append(name)
         else:
@@ -71,5 +72,4 @@ def draft_all(project: Project, writer: Writer, todo: list[tuple[OutlineEntry, s
         finally:
             report(name, None)
 
-    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="draft") as pool:
-        return list(pool.map(one, todo))
+    return run_all(todo, one, parallel)

@@ -72,3 +72,9 @@ class BudgetExceeded(AgentStop):
     """The next call would go over --max-cost or --max-tokens."""
 
     exit_code = ExitCode.BUDGET
+
+
+class ContextOverflow(Exception):
+    """A request does not fit the model's context window (its prompt plus the room kept for the
+    reply). The local server raises it before answering 400; the caller raises it when a server
+    answers that 400. The agent's loop catches it, compresses, and retries once."""

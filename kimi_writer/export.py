@@ -1,4 +1,5 @@
-"""Turn a manuscript into a book file: one Markdown manuscript, one HTML page, or an EPUB 3."""
+"""Turn a manuscript into a book file: one Markdown manuscript, one HTML page, an EPUB 3, or a
+Word manuscript (docx_export)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Format(str, Enum):
     html = "html"
     epub = "epub"
     md = "md"
+    docx = "docx"
 
 
 # Python-Markdown's "extra" without attr_list (it lets `{: onclick=... }` set any attribute) and
@@ -85,7 +87,7 @@ def _css() -> str:
 
 
 def to_markdown(book: Manuscript, author: str) -> str:
-    """The title, the author, the contents, then every chapter's text, in order."""
+    """The title, the author, the contents, then every part's text (chapters or stories), in order."""
     contents = "\n".join(f"- {chapter.title}" for chapter in book.chapters)
     head = f"# {book.title}\n\n*{author}*\n\n## Contents\n\n{contents}\n"
     return "\n".join([head, *(chapter.text for chapter in book.chapters)])
@@ -159,6 +161,10 @@ def export(book: Manuscript, fmt: Format, path: Path, author: str = DEFAULT_AUTH
         book, author = _xml_safe_book(book), xml_safe(author)
     if fmt is Format.epub:
         write_epub(book, author, path)
+    elif fmt is Format.docx:
+        from .docx_export import write_docx  # imported here: python-docx loads lxml
+
+        write_docx(book, author, path)
     else:
         text = to_html(book, author) if fmt is Format.html else to_markdown(book, author)
         atomic_write_text(path, text)

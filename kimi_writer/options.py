@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import inspect
+from types import UnionType
+from typing import Annotated, Any, Callable, Literal, Optional, TypeVar, Union, get_args, get_origin
 
 import typer
 from pydantic import TypeAdapter, ValidationError
+from pydantic_settings import SettingsError
 from typer.core import TyperCommand
 
 from . import __version__
-from .setting_errors import describe, env_names, flag_name
+from .errors import ExitCode, UserError
+from .setting_errors import describe, env_names, explain, flag_name
 from .settings import Settings
+
+CommandFunction = TypeVar("CommandFunction", bound=Callable[..., None])
+FlagTable = dict[str, str | tuple[str, str] | None]  # field: help, or (help, default as shown); None: OWN
+OWN = None  # in a flag table: the command's own parameter of that name stands here
 
 UsageError = typer.BadParameter.__base__  # click's UsageError, vendored by typer or not
 
@@ -44,6 +52,52 @@ def setting(field: str, help: str, default: str | None = None) -> Any:
     shown = default if default is not None else default_text(field)
     return typer.Option(flag_name(field), help=f"{help} \\[env var: {variables}] \\[default: {shown}]",
                         show_default=False)
+
+
+def _flag_type(field: str) -> type:
+    """What typer parses a setting's flag as: the field's type without None; a choice as text."""
+    annotation = Settings.model_fields[field].annotation
+    if get_origin(annotation) in (Union, UnionType):
+        annotation = next(kind for kind in get_args(annotation) if kind is not type(None))
+    return str if get_origin(annotation) is Literal else annotation
+
+
+def _flag_parameter(field: str, spec: str | tuple[str, str]) -> inspect.Parameter:
+    """The command parameter of a setting's flag: a plain flag (off) for a yes/no setting, else a
+    value that is None when the flag is not given."""
+    help, default = (spec, None) if isinstance(spec, str) else spec
+    kind = _flag_type(field)
+    annotation = Annotated[kind if kind is bool else Optional[kind], setting(field, help, default)]
+    return inspect.Parameter(field, inspect.Parameter.KEYWORD_ONLY, default=False if kind is bool else None,
+                             annotation=annotation)
+
+
+def setting_flags(flags: FlagTable) -> Callable[[CommandFunction], CommandFunction]:
+    """Give a command one flag per setting in `flags`, after its own parameters (or where `flags` names
+    one with OWN); the command receives them in its **keyword arguments, by field name."""
+    def declare(command: CommandFunction) -> CommandFunction:
+        own = {name: param.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+               for name, param in inspect.signature(command, eval_str=True).parameters.items()
+               if param.kind is not inspect.Parameter.VAR_KEYWORD}
+        placed = [own.pop(name) if spec is OWN else _flag_parameter(name, spec) for name, spec in flags.items()]
+        command.__signature__ = inspect.Signature([*own.values(), *placed])  # type: ignore[attr-defined]
+        return command
+    return declare
+
+
+def load_settings(**flags: object) -> Settings:
+    """Defaults < environment and .env < flags (None, or False for a plain flag, means: not given)."""
+    overrides = {name: value for name, value in flags.items() if value is not None and value is not False}
+    try:
+        return Settings(**overrides)
+    except (ValidationError, SettingsError) as error:
+        raise UserError(explain(error, set(overrides))) from error
+
+
+def fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
+    """A user's mistake: one line on stderr, and the exit to raise (2 unless told)."""
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(int(code))
 
 
 def _print_version(value: bool) -> None:

@@ -23,21 +23,27 @@ not chapters; when an outline has chapter headings, only the headings count)::
 
 ``Chapter 1 — The Fog`` and ``Chapter One: The Fog`` (numbers up to twenty in words) work too.
 
+A collection's parts are stories: ``## Story 3 — The Signal`` headings, a line ``Story 3: The Signal``
+(bold or not) on its own, a numbered entry ``3. Story 3: The Signal — ...``, or any numbered entry
+under a heading that says "Stories" plan story 3.
+
 A target length is a number of words in parentheses anywhere in the entry:
 ``(~3,000 words)``, ``(3000 words)``, ``(about 2,500 words)``, ``(~3k words)``.
 
 The outline's first ``#`` heading names the book unless it is just "Outline";
 "Outline: X" and "X — Outline" name the book X.
 
-Chapter files are matched to entries by the number in the file name, in any folder:
-``chapter_01.md``, ``chapter_1.md``, ``chapters/chapter_01.md``, ``ch01.md``,
-``Chapter 1.md`` and ``chapter_01_the_fog.md`` are all chapter 1.
+Part files (chapters or stories) are matched to entries by the number in the file name, in any
+folder: ``chapter_01.md``, ``chapter_1.md``, ``chapters/chapter_01.md``, ``ch01.md``,
+``Chapter 1.md`` and ``chapter_01_the_fog.md`` are all chapter 1; ``story_01.md``,
+``story_01_the_signal.md``, ``stories/01_the_signal.md``, ``stories/story_01.md`` are story 1, and
+``part_01.md`` is part 1. A book whose parts are stories is a collection.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from .project import Project
@@ -47,25 +53,31 @@ NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve 
                 "fifteen sixteen seventeen eighteen nineteen twenty").split()
 _NUMBER = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
 _NUMBERED = re.compile(r"^(\d+)[.)]\s+(.*)$")
-_CHAPTER_HEADING = re.compile(r"^#{1,6}\s+(?:chapter|ch\.?)\s+" + _NUMBER + r"\b\s*[:.\-—–]?\s*(.*)$", re.I)
+_CHAPTER_HEADING = re.compile(r"^#{1,6}\s+(chapter|ch\.?|story)\s+" + _NUMBER + r"\b\s*[:.\-—–]?\s*(.*)$", re.I)
+_STORY_LINE = re.compile(r"^\**(story)\s+" + _NUMBER + r"\s*(?:[:.—–]|\s-)\s*(.*?)\**\s*$", re.I)
 _ANY_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TARGET = re.compile(r"\(\s*(?:~|about|approx\.?|approximately|target:?)?\s*(\d[\d,]*)\s*(k)?\s*words?\s*\)", re.I)
-_CHAPTER_PREFIX = re.compile(r"^(?:chapter|ch\.?)\s+" + _NUMBER + r"\b\s*[:.\-—–]?\s*", re.I)
+_CHAPTER_PREFIX = re.compile(r"^(?:chapter|ch\.?|story)\s+" + _NUMBER + r"\b\s*[:.\-—–]?\s*", re.I)
+_STORIES_HEADING = re.compile(r"\bstories\b", re.I)  # "## Stories" over a numbered list of them
+_STORY_PREFIX = re.compile(r"^\W*story\s+" + _NUMBER + r"\b", re.I)
 _SEPARATOR = re.compile(r"\s+[—–-]\s+|\s*[—–]\s*|:\s+")
 _OUTLINE_WORD = r"(?:(?:book|novel|story|chapter)\s+)?outline"
 _LEADING_OUTLINE = re.compile(r"^" + _OUTLINE_WORD + r"\b(?:\s*[:—–-]\s*|\s+(?:for|of)\s+)?", re.I)
 _TRAILING_OUTLINE = re.compile(r"(?:\s*[:—–-]\s*|\s*\(\s*|\s+)" + _OUTLINE_WORD + r"\)?$", re.I)
-_FILE_NUMBER = re.compile(r"^(?:chapter|ch)[\s_.-]*(\d+)", re.I)
+_FILE_NUMBER = re.compile(r"^(chapter|ch|story|part)[\s_.-]*(\d+)", re.I)
+_STORIES_FOLDER = "stories/"
+_FOLDER_NUMBER = re.compile(r"^(\d+)(?:[\s_.-]|$)")
 
 
 @dataclass(frozen=True)
 class OutlineEntry:
-    """One planned chapter."""
+    """One planned part: a chapter, or a story of a collection."""
 
     number: int
     title: str
     synopsis: str
     target_words: int | None = None
+    kind: str = "chapter"  # "story" when the outline calls it one
 
 
 def _number(text: str) -> int:
@@ -98,11 +110,20 @@ def _split_title(line: str) -> tuple[str, str]:
     return _plain(_CHAPTER_PREFIX.sub("", _plain(title))), rest.lstrip(" —–-:.").strip()
 
 
-def _entry(number: int, title: str, synopsis_lines: list[str]) -> OutlineEntry:
+def _entry(number: int, title: str, synopsis_lines: list[str], kind: str = "chapter") -> OutlineEntry:
     title, title_target = _target(title)
     synopsis, synopsis_target = _target(" ".join(_plain_line(line) for line in synopsis_lines))
     synopsis = " ".join(synopsis.split()).lstrip(" —–-:")
-    return OutlineEntry(number, _plain(title), synopsis, title_target or synopsis_target)
+    return OutlineEntry(number, _plain(title), synopsis, title_target or synopsis_target, kind)
+
+
+def _part_heading(line: str) -> re.Match | None:
+    """A `## Chapter 3: Title` or `## Story 3 — Title` heading, or a `Story 3: Title` line."""
+    return _CHAPTER_HEADING.match(line) or _STORY_LINE.match(line)
+
+
+def _kind(word: str) -> str:
+    return "story" if word.lower() == "story" else "chapter"
 
 
 def _plain_line(line: str) -> str:
@@ -112,15 +133,15 @@ def _plain_line(line: str) -> str:
 def _from_headings(lines: list[str]) -> list[OutlineEntry]:
     entries, current = [], None
     for line in lines:
-        match = _CHAPTER_HEADING.match(line)
+        match = _part_heading(line)
         if match:
-            current = (_number(match.group(1)), match.group(2), [])
+            current = (_number(match.group(2)), match.group(3), [], _kind(match.group(1)))
             entries.append(current)
         elif _ANY_HEADING.match(line):
             current = None
         elif current is not None:
             current[2].append(line)
-    return [_entry(number, title, body) for number, title, body in entries]
+    return [_entry(number, title, body, kind) for number, title, body, kind in entries]
 
 
 def _numbered_sections(lines: list[str]) -> list[tuple[str, list[OutlineEntry]]]:
@@ -131,7 +152,8 @@ def _numbered_sections(lines: list[str]) -> list[tuple[str, list[OutlineEntry]]]
         match, heading = _NUMBERED.match(line), _ANY_HEADING.match(line)
         if match:
             title, synopsis = _split_title(match.group(2).strip())
-            current, after_blank = (int(match.group(1)), title, [synopsis]), False
+            kind = "story" if _STORY_PREFIX.match(match.group(2)) else "chapter"
+            current, after_blank = (int(match.group(1)), title, [synopsis], kind), False
             sections[-1][1].append(current)
         elif heading:
             sections.append((heading.group(2), []))
@@ -142,7 +164,8 @@ def _numbered_sections(lines: list[str]) -> list[tuple[str, list[OutlineEntry]]]
             current[2].append(line)  # an indented line, or a lazy continuation of the entry
         else:
             current = None
-    return [(heading, [_entry(*raw) for raw in raws]) for heading, raws in sections if raws]
+    return [(heading, [_entry(*raw[:3], "story" if _STORIES_HEADING.search(heading) else raw[3]) for raw in raws])
+            for heading, raws in sections if raws]
 
 
 def _from_numbered(lines: list[str]) -> list[OutlineEntry]:
@@ -150,18 +173,18 @@ def _from_numbered(lines: list[str]) -> list[OutlineEntry]:
     entries = [entry for _, section in sections for entry in section]
     if len({e.number for e in entries}) == len(entries):
         return entries
-    chapters = [section for heading, section in sections if re.search(r"chapter", heading, re.I)]
+    chapters = [section for heading, section in sections if re.search(r"chapter|stor(?:y|ies)", heading, re.I)]
     if len(sections) > 1 and len(chapters) == 1:
         entries = chapters[0]  # e.g. a numbered list of characters, then one of chapters
     if len({e.number for e in entries}) < len(entries):  # "1. 1. 1.", or numbering restarting per part
-        entries = [OutlineEntry(i, e.title, e.synopsis, e.target_words) for i, e in enumerate(entries, 1)]
+        entries = [replace(e, number=i) for i, e in enumerate(entries, 1)]
     return entries
 
 
 def parse_outline(text: str) -> list[OutlineEntry]:
     """The chapter entries of an outline, in the order written (see the module docstring)."""
     lines = text.splitlines()
-    if any(_CHAPTER_HEADING.match(line) for line in lines):
+    if any(_part_heading(line) for line in lines):
         return _from_headings(lines)
     return _from_numbered(lines)
 
@@ -176,15 +199,56 @@ def outline_title(text: str) -> str | None:
     return None
 
 
+def _file_part(filename: str) -> tuple[str, int] | None:
+    """("chapter" or "story" or "part", number) of a part file, from its name and folder."""
+    stem = PurePosixPath(filename).stem
+    match = _FILE_NUMBER.match(stem)
+    if match:
+        word = match.group(1).lower()
+        return ("chapter" if word == "ch" else word), int(match.group(2))
+    folder = _FOLDER_NUMBER.match(stem) if filename.startswith(_STORIES_FOLDER) else None
+    return ("story", int(folder.group(1))) if folder else None
+
+
 def chapter_number(filename: str) -> int | None:
-    """The chapter a file holds, from the number in its name (`ch01.md` is 1), or None."""
-    match = _FILE_NUMBER.match(PurePosixPath(filename).stem)
-    return int(match.group(1)) if match else None
+    """The part (chapter or story) a file holds, from the number in its name, or None:
+    `ch01.md`, `story_01_the_signal.md`, `stories/01_the_signal.md` and `part_01.md` are all 1."""
+    part = _file_part(filename)
+    return part[1] if part else None
+
+
+def is_story_file(filename: str) -> bool:
+    """story_01.md, stories/01_slug.md, stories/story_01.md: a story of a collection."""
+    part = _file_part(filename)
+    return part is not None and part[0] == "story"
 
 
 def is_chapter_file(name: str) -> bool:
-    """chapter_01.md, ch3.md, chapters/anything.md are chapters; other files are planning files."""
-    return name.startswith("chapters/") or chapter_number(name) is not None
+    """chapter_01.md, ch3.md, story_01.md, part_01.md, chapters/ or stories/anything.md are parts of
+    the book; other files are planning files."""
+    return name.startswith(("chapters/", _STORIES_FOLDER)) or chapter_number(name) is not None
+
+
+def is_collection(entries: list[OutlineEntry], filenames: list[str]) -> bool:
+    """Whether a book is a collection: its outline plans stories, or its part files are stories."""
+    return any(entry.kind == "story" for entry in entries) or any(map(is_story_file, filenames))
+
+
+def without_part_label(title: str) -> str:
+    """A heading's title without a leading "Chapter 3:" or "Story 3 —" ("Story 3" alone stays)."""
+    return _CHAPTER_PREFIX.sub("", title).strip() or title
+
+
+def part_filename(entry: OutlineEntry) -> str:
+    """The file a planned part is written to: `story_03.md` for a story, else `chapter_03.md`."""
+    return f"{entry.kind}_{entry.number:02d}.md"
+
+
+def part_noun(collection: bool, count: int = 1) -> str:
+    """"story"/"stories" in a collection, else "chapter"/"chapters"."""
+    if collection:
+        return "story" if count == 1 else "stories"
+    return "chapter" if count == 1 else "chapters"
 
 
 def read_outline(project: Project) -> str:

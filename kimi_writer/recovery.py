@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from .context import latest_chapter_tail
 from .edits import Edit
 from .errors import UserError
+from .locate import find_project_dir
 from .messages import Kind, Message, ToolCall, tool_result, user
 from .outline import read_outline
 from .project import STATE_DIR, PathRefused, Project
@@ -21,20 +21,6 @@ from .prompts import render
 from .session import STATE_FILE, SessionState
 
 SUMMARY_GLOB = ".context_summary_*.md"
-
-
-def resume_command(project_root: Path) -> str:
-    """The exact command that continues the book in `project_root`."""
-    return f"kimi-writer write --recover {shlex.quote(str(project_root))}"
-
-
-def find_project_dir(argument: str, projects_dir: Path) -> Path:
-    """A PROJECT argument: a path to a project folder (or a file in it), or a name under projects_dir."""
-    for candidate in (Path(argument).expanduser(), Path(projects_dir) / argument):
-        if candidate.exists():
-            return candidate
-    raise UserError(f"{argument} does not exist; give a project folder, a name under {projects_dir}, "
-                    "a .context_summary_*.md file or a session.json file.")
 
 
 @dataclass

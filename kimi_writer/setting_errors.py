@@ -9,6 +9,7 @@ from dotenv import dotenv_values
 from pydantic import AliasChoices, ValidationError
 from pydantic_settings import SettingsError
 
+from .flags import WRITE_FLAGS
 from .settings import Settings
 
 ENV_PREFIX = "KIMI_WRITER_"
@@ -127,8 +128,4 @@ def explain(error: ValidationError | SettingsError, flags: set[str]) -> str:
 
 
 # Settings that have a flag on `write`, so a default value is named by its flag.
-_FLAG_FIELDS = {
-    "base_url", "model", "projects_dir", "max_iterations", "token_limit", "compress_at", "checkpoint_every",
-    "max_retries", "max_cost", "max_tokens", "context", "chapter_words", "plan_only", "provider",
-    "model_path", "writer_model", "writer_base_url", "parallel", "show_reasoning",
-}
+_FLAG_FIELDS = set(WRITE_FLAGS)

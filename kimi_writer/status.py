@@ -11,10 +11,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from .manuscript import chapter_files
-from .outline import chapter_target, load_outline
+from .locate import resume_command
+from .manuscript import chapter_files, project_is_collection
+from .outline import chapter_target, load_outline, part_noun
 from .project import STATE_DIR, FileInfo, PathRefused, Project
-from .recovery import resume_command
 from .session import STATE_FILE, RunRecord, SessionState
 
 
@@ -66,13 +66,6 @@ ESTIMATED = " (estimated: the server reported no usage)"
 FINISHED = "Finished:"
 
 
-def unwritten_chapters(project: Project) -> tuple[list[int], int]:
-    """The outline's chapter numbers that have no file yet, and how many chapters it plans."""
-    planned = [entry.number for entry in load_outline(project)]
-    written = {number for number, _ in chapter_files(project)}
-    return [number for number in planned if number not in written], len(set(planned))
-
-
 def _run_line(run: RunRecord) -> str:
     cost = f", estimated cost ${run.cost:.4f}" if run.cost is not None else ""
     kind = " (plan only)" if run.plan_only else ""
@@ -89,7 +82,8 @@ def print_status(project: Project, console: Console, chapter_words: int | None =
     table, planned, written, words = chapter_table(project, chapter_words)
     console.print(table)
     share = f" ({written / planned:.0%} of the outline)" if planned else " (no outline.md yet)"
-    console.print(f"Written: {written} of {planned} planned chapters{share}, {words:,} words in chapters.",
+    parts = part_noun(project_is_collection(project), 2)
+    console.print(f"Written: {written} of {planned} planned {parts}{share}, {words:,} words in {parts}.",
                   soft_wrap=True)
     state, why = load_state(project)
     if state is None or not state.runs:
@@ -99,7 +93,7 @@ def print_status(project: Project, console: Console, chapter_words: int | None =
         console.print(f"  {state.runs[-1].outcome}", soft_wrap=True, markup=False)
     if planned and written == planned and state is not None and state.runs \
             and state.runs[-1].outcome.startswith(FINISHED):
-        console.print(f"The book is finished: all {planned} planned chapters are written.", soft_wrap=True)
+        console.print(f"The book is finished: all {planned} planned {parts} are written.", soft_wrap=True)
         console.print(f"Export it with: {export_command(project.root)}", soft_wrap=True, markup=False)
         return
     console.print(f"Continue with: {resume_command(project.root)}", soft_wrap=True, markup=False)

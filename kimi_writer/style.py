@@ -1,4 +1,4 @@
-"""The style guard: banned stock phrases, finding them in text, and the system prompt that lists them.
+"""The style guard: banned stock phrases and finding them in text.
 
 The built-in list is `kimi_writer/data/banned_phrases.txt`. A project adds phrases of its own
 in `banned_phrases.txt` in its folder: one phrase per line, `#` starts a comment line. Matching
@@ -15,7 +15,6 @@ from pathlib import Path
 
 from .manuscript import reading_order
 from .project import Project
-from .prompts import render
 
 BUILTIN_FILE = Path(__file__).resolve().parent / "data" / "banned_phrases.txt"
 PROJECT_FILE = "banned_phrases.txt"
@@ -64,7 +63,10 @@ def find_hits(text: str, phrases: list[str]) -> list[Hit]:
     """Every occurrence of every phrase in `text`, in reading order."""
     lines = text.split("\n")
     found = []
+    lowered = re.sub(f"[{_APOSTROPHES}]", "'", text.lower())
     for phrase in phrases:
+        if max(phrase.split(), key=len) not in lowered:
+            continue  # a quick sieve: the phrase's longest word is nowhere in the text
         for match in _pattern(phrase).finditer(text):
             number = text.count("\n", 0, match.start()) + 1
             found.append((match.start(), Hit(phrase, number, lines[number - 1])))
@@ -90,16 +92,3 @@ def lint_project(project: Project) -> list[tuple[str, list[Hit]]]:
         text = project.read_if_file(info.name) or ""
         checked.append((info.name, find_hits(text, phrases)))
     return checked
-
-
-def system_prompt(max_iterations: int, project: Project | None = None, plan_only: bool = False,
-                  drafting: bool = False) -> str:
-    """The system prompt, with the banned phrases (the project's own too, when one is known),
-    and the planning-run rules under --plan-only."""
-    parts = [render("system.md.j2", max_iterations=max_iterations),
-             render("style_rules.md.j2", banned_phrases=banned_phrases(project))]
-    if drafting and not plan_only:
-        parts.append(render("drafting.md.j2"))
-    if plan_only:
-        parts.append(render("plan_only.md.j2"))
-    return "\n\n".join(parts)

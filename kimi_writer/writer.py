@@ -6,14 +6,12 @@ Drafts are saved atomically; the planner gets a stub back, never the whole text.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import openai
-
 from .api_errors import Scrubber
-from .client import ModelClient, StreamCut
+from .caller import Caller, FailsAs
+from .client import ModelClient
 from .context import story_bible, tail_words
 from .manuscript import chapter_files
 from .messages import Kind, Message, system, user
@@ -21,7 +19,7 @@ from .outline import (OutlineEntry, chapter_number, chapters_named, load_outline
                       read_outline, set_up_by)
 from .project import Project
 from .prompts import render
-from .retry import Backoff, transient_reason
+from .retry import Backoff
 from .style import banned_phrases, find_hits
 from .tokens import count_text
 
@@ -50,6 +48,10 @@ class _Progress:
     def on_content(self, text: str) -> None:
         self.chars += len(text)
         self.report(self.name, self.chars)
+
+    def restart(self) -> None:
+        """The turn is retried: its characters start again from zero."""
+        self.chars = 0
 
     def on_reasoning(self, text: str) -> None:
         pass
@@ -127,36 +129,25 @@ def writer_messages(project: Project, filename: str, brief: str, target_words: i
 
 
 class Writer:
-    """Drafts chapters with the writer model, retrying transient failures."""
+    """Drafts chapters with the writer model, retrying transient failures silently."""
 
     def __init__(self, client: ModelClient, backoff: Backoff, max_output_tokens: int,
                  scrubber: Scrubber | None = None):
-        self.client, self.backoff, self.max_output_tokens = client, backoff, max_output_tokens
-        self.scrub = scrubber or Scrubber()  # the writer server's errors may quote its key
+        self.max_output_tokens = max_output_tokens
+        self.caller = Caller(client, backoff, scrubber or Scrubber(),  # the writer server's errors may quote its key
+                             fails_as=FailsAs(DraftFailed, "the writer model failed: "), retry_cuts=False)
 
     def draft(self, project: Project, filename: str, brief: str, target_words: int | None,
               report: Callable[[str, int], None]) -> Draft:
         name = project.relative_name(project.resolve(filename))
         messages = writer_messages(project, name, brief, target_words)
-        turn = self._complete(messages, _Progress(name, report))
+        progress = _Progress(name, report)
+        turn = self.caller.call(messages, None, progress, self.max_output_tokens, on_retry=progress.restart)
         text = turn.content.strip() + "\n"
         if not text.strip():
             raise DraftFailed(f"the writer returned no text for {name}")
         name, words = project.write(name, text, "overwrite")
         return Draft(name, words, text, turn.finish_reason == "length")
-
-    def _complete(self, messages: list[dict], progress: _Progress):
-        attempt = 0
-        while True:
-            try:
-                return self.client.complete(messages, None, progress, max_tokens=self.max_output_tokens)
-            except (StreamCut, openai.OpenAIError) as error:
-                reason = transient_reason(error)
-                if reason is None or attempt >= self.backoff.max_retries:
-                    raise DraftFailed(self.scrub(f"the writer model failed: {reason or error}")) from error
-                attempt += 1
-                progress.chars = 0
-                time.sleep(self.backoff.delay(attempt, error))
 
 
 def draft_result(draft: Draft, target: int | None, project: Project) -> str:

@@ -119,7 +119,7 @@ def test_the_verdict_accepts_only_calls_that_move_the_book_on(tmp_path):
 
 
 def test_a_planning_run_ends_after_the_outline_and_the_next_run_drafts_the_edited_one(tmp_path):
-    from kimi_writer.style import system_prompt
+    from kimi_writer.instructions import system_prompt
 
     book = Book(tmp_path)
     book.messages[0]["content"] = system_prompt(20, plan_only=True)

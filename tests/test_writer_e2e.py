@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import time
+
 from tests.conftest import assert_clean_protocol, tool_results
 from tests.scripted_server import ScriptedServer, Turn, tool_call
+from tests.test_signals_e2e import start, wait_for
 from tests.test_write_e2e import tool_turn
 
 OUTLINE = ("# The Lamplighter's Debt\n\n" + "".join(
@@ -95,6 +99,39 @@ def test_draft_command_in_parallel_survives_a_transient_failure(run_cli, tmp_pat
         assert (project / "chapter_02.md").read_text() == "The author's own chapter two.\n"
         assert len(writer.requests) == 6  # five chapters, one retried
         writer.assert_complete()
+    finally:
+        writer.stop()
+
+
+def test_the_writer_retries_as_often_as_the_planner_then_fails_in_one_sentence(run_cli, tmp_path):
+    _sample(tmp_path)
+    writer = writer_server(*[Turn(status=503)] * 3)
+    try:
+        result = run_cli("draft", "Parallel", "--chapters", "1", "--writer-model", "writer-1",
+                         "--writer-base-url", writer.base_url, env={"KIMI_WRITER_MAX_RETRIES": "2"})
+        assert result.returncode == 4, result.stdout + result.stderr
+        assert "failed chapter_01.md: the writer model failed: server error, HTTP 503" in result.stdout
+        assert "retrying in" not in result.stdout  # the writer retries silently
+        assert len(writer.requests) == 3  # the first try and two retries, as --max-retries 2 gives the planner
+        writer.assert_complete()
+    finally:
+        writer.stop()
+
+
+def test_ctrl_c_while_drafting_starts_no_more_chapters(tmp_path):
+    """The drafting pool is the planner's: on Ctrl+C the chapters still queued are never started."""
+    _sample(tmp_path)
+    writer = writer_server(Turn(content=chapter_text(1), delay=0.1),
+                           *[Turn(content=chapter_text(n)) for n in range(2, 7)])
+    try:
+        process = start(tmp_path, writer, "draft", "Parallel", "--parallel", "1", "--writer-model", "writer-1")
+        wait_for(lambda: len(writer.requests) >= 1)
+        time.sleep(1)  # chapter 1 is streaming; chapters 2-6 wait in the queue
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 130, stdout + stderr
+        assert stderr.strip() == "Interrupted."
+        assert len(writer.requests) == 1
     finally:
         writer.stop()
 

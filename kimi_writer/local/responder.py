@@ -19,8 +19,9 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from ..client import Usage
+from ..errors import ContextOverflow
 from ..prompts import render
 from ..tools import WRITE_FILE
 from .book import BookState, Step, next_step, read_state, tool_fits, verdict
@@ -36,16 +37,6 @@ SOFT_MARGIN = 160  # within this many tokens of the limit, a text ends at its ne
 _SENTENCE_END = re.compile(r"[.!?][\"'”’]?\s*$")
 
 Event = tuple
-
-
-class ContextOverflow(ValueError):
-    """Even cut down, the conversation does not fit the model's context window."""
-
-
-@dataclass
-class Usage:
-    prompt: int = 0
-    completion: int = 0
 
 
 class Responder:
@@ -68,7 +59,7 @@ class Responder:
                 yield from self._tool_turn(messages, tools, limit, usage)
             else:
                 yield from self._text_turn(messages, limit, usage)
-        yield ("usage", usage.prompt, usage.completion)
+        yield ("usage", usage.prompt_tokens, usage.completion_tokens)
 
     def close(self, timeout: float) -> bool:
         """Stop the model and wait up to `timeout` seconds for the turn in progress to end; True
@@ -89,11 +80,11 @@ class Responder:
         return text, tokens
 
     def _text_turn(self, messages: list[dict], limit: int, usage: Usage) -> Iterator[Event]:
-        text, usage.prompt = self.prompt(transcript(messages), limit)
+        text, usage.prompt_tokens = self.prompt(transcript(messages), limit)
         for piece in self.engine.generate(text, limit):
-            usage.completion += 1
+            usage.completion_tokens += 1
             yield ("content", piece)
-        yield ("finish", "length" if usage.completion >= limit else "stop")
+        yield ("finish", "length" if usage.completion_tokens >= limit else "stop")
 
     def _tool_turn(self, messages: list[dict], tools: list[dict], limit: int, usage: Usage) -> Iterator[Event]:
         """A call that moves the book on, or the closing message. Whatever can fail (a prompt
@@ -127,11 +118,11 @@ class Responder:
         """The model's call as (tool, arguments); with a `state` to judge it by, a call that does
         not move the book on comes back as a short description instead (stopped early if it can)."""
         scanner = CallScanner()
-        usage.prompt += prompt_tokens
+        usage.prompt_tokens += prompt_tokens
         pieces = self.engine.generate(prompt, CALL_TOKENS, schema=schema)
         try:
             for piece in pieces:
-                usage.completion += 1
+                usage.completion_tokens += 1
                 scanner.feed(piece)
                 if state is not None and tool_fits(step, state, scanner.tool) is False:
                     return scanner.tool or "no tool"
@@ -148,14 +139,14 @@ class Responder:
         """The call's arguments with the file's text streamed into `content`, JSON-escaped."""
         request = prose_request(state, step)
         text, tokens = self.prompt(request.turns, limit)
-        usage.prompt += tokens
+        usage.prompt_tokens += tokens
         head = json.dumps({k: v for k, v in arguments.items() if k != PROSE}, ensure_ascii=False)[:-1]
         yield ("arguments", head + (", " if len(head) > 1 else "") + f'"{PROSE}": "' + _escaped(request.prefill))
         written, budget = request.prefill, max(MIN_OUTPUT_TOKENS, limit - CALL_TOKENS)
         pieces = self.engine.generate(text + request.prefill, budget, grammar=request.grammar, stop=STOP)
         try:
             for count, piece in enumerate(pieces, start=1):
-                usage.completion += 1
+                usage.completion_tokens += 1
                 written += piece
                 yield ("arguments", _escaped(piece))
                 if count >= budget - SOFT_MARGIN and _SENTENCE_END.search(written):

@@ -97,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
             events = self.server.responder.respond(body)
             first = next(events)
-        except (ValueError, TypeError, AttributeError, StopIteration) as error:  # ContextOverflow is a ValueError
+        except (ContextOverflow, ValueError, TypeError, AttributeError, StopIteration) as error:
             kind = "context overflow" if isinstance(error, ContextOverflow) else "bad request"
             return self._json(400, _error(str(error) or kind))
         base = {"id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion.chunk",

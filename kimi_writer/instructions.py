@@ -1,0 +1,20 @@
+"""The system prompt of a run: its rules, the banned phrases, and the planning or drafting rules."""
+
+from __future__ import annotations
+
+from .project import Project
+from .prompts import render
+from .style import banned_phrases
+
+
+def system_prompt(max_iterations: int, project: Project | None = None, plan_only: bool = False,
+                  drafting: bool = False) -> str:
+    """The system prompt, with the banned phrases (the project's own too, when one is known),
+    and the planning-run rules under --plan-only."""
+    parts = [render("system.md.j2", max_iterations=max_iterations),
+             render("style_rules.md.j2", banned_phrases=banned_phrases(project))]
+    if drafting and not plan_only:
+        parts.append(render("drafting.md.j2"))
+    if plan_only:
+        parts.append(render("plan_only.md.j2"))
+    return "\n\n".join(parts)
