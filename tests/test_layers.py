@@ -19,9 +19,9 @@ LAYERS = [
     ("caller", {"caller", "retry", "api_errors", "writer", "drafting"}),
     ("client", {"client"}),
     ("tools", {"tools"}),
-    ("messages", {"messages"}),
     ("ground", {"", "project", "session", "settings", "prompts", "outline", "manuscript", "errors", "locate", "checks",
                 "style", "instructions", "edits", "lock", "tokens", "export", "flags", "setting_errors"}),
+    ("messages", {"messages"}),  # imports no module of the package: the saved session and the meter hold Messages
 ]
 
 # Edges against RESHAPE's direction that the code still has (see the reshaping's report).
