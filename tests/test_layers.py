@@ -20,7 +20,7 @@ LAYERS = [
     ("client", {"client"}),
     ("tools", {"tools"}),
     ("messages", {"messages"}),
-    ("ground", {"", "project", "session", "settings", "prompts", "outline", "manuscript", "errors", "locate",
+    ("ground", {"", "project", "session", "settings", "prompts", "outline", "manuscript", "errors", "locate", "checks",
                 "style", "instructions", "edits", "lock", "tokens", "export", "flags", "setting_errors"}),
 ]
 
