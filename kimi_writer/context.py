@@ -13,8 +13,9 @@ import json
 import re
 
 from .compression import SUMMARY_PREFIX, head_length, split_point
-from .manuscript import chapter_files, project_is_collection
-from .outline import read_outline
+from .ledger import LEDGER_FILE, ledger_for
+from .manuscript import chapter_files, project_is_collection, unwritten_chapters
+from .outline import load_outline, part_filename, read_outline
 from .project import Project
 from .prompts import render
 
@@ -70,11 +71,20 @@ def _text(project: Project, name: str) -> str:
     return project.read_if_file(name) or ""
 
 
-def story_bible(project: Project) -> list[tuple[str, str]]:
-    """(file, text) of every planning file but the outline: characters, setting, style notes."""
+def story_bible(project: Project, ledger: str = "") -> list[tuple[str, str]]:
+    """(file, text) of every planning file but the outline: characters, setting, style notes;
+    continuity.md too, unless its excerpt `ledger` is sent instead."""
     chapter_names = {info.name for _, info in chapter_files(project)}
     return [(f.name, _cut(_text(project, f.name), BIBLE_WORDS, f.name)) for f in project.files()
-            if f.name not in chapter_names and f.name != "outline.md" and f.name != "banned_phrases.txt"]
+            if f.name not in chapter_names and f.name != "outline.md" and f.name != "banned_phrases.txt"
+            and not (ledger and f.name == LEDGER_FILE)]
+
+
+def next_chapter_ledger(project: Project) -> str:
+    """The ledger excerpt for the book's next chapter to write (the outline's first unwritten one)."""
+    unwritten, _ = unwritten_chapters(project)
+    entry = next((e for e in load_outline(project) if e.number == unwritten[0]), None) if unwritten else None
+    return ledger_for(project, part_filename(entry) if entry else "")
 
 
 def tail_words(text: str, words: int = TAIL_WORDS) -> str:
@@ -94,9 +104,10 @@ def book_context(project: Project, summaries: dict[str, str]) -> str:
               for _, c in numbered]
     collection = project_is_collection(project)  # a story does not continue the last one's ending
     tail_name, tail = ("", "") if collection else latest_chapter_tail(project, numbered)
+    ledger = next_chapter_ledger(project)
     return render("book_context.md.j2", project_name=project.name, outline=read_outline(project),
-                  bible=story_bible(project), summaries=listed, tail=tail, tail_name=tail_name,
-                  parts="Stories" if collection else "Chapters")
+                  bible=story_bible(project, ledger), ledger=ledger, summaries=listed, tail=tail,
+                  tail_name=tail_name, parts="Stories" if collection else "Chapters")
 
 
 def _cut(text: str, limit: int, name: str) -> str:

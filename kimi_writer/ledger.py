@@ -169,12 +169,19 @@ def item_name(item: str) -> str:
 
 
 def _named_in(item: str, text: str) -> bool:
-    """Whether `text` names the item: its whole name, or one of its words that is not a title."""
+    """Whether `text` names the item: its whole name, or a word of it that is not a title."""
     name = item_name(item)
     if not name:
         return False
     candidates = [name] + [w for w in name.split() if len(w) > 2 and w.lower().strip(".") not in _TITLES]
-    return any(re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) for word in candidates)
+    return any(_capitalized_in(word, text) for word in candidates)
+
+
+def _capitalized_in(word: str, text: str) -> bool:
+    """Whether `word` is in `text` as a whole word written with a capital (any case otherwise):
+    "MARA" matches "Mara", "Will" does not match "will"."""
+    pattern = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)", re.I)
+    return any(match.group(0)[:1].isupper() for match in pattern.finditer(text))
 
 
 def chapter_synopsis(project: Project, filename: str) -> str:

@@ -123,3 +123,14 @@ def test_excerpt_stays_within_budget_keeping_the_newest_timeline(tmp_path):
     assert count_text(excerpt) <= 200
     assert "number 199 " in excerpt and "number 1 " not in excerpt
     assert excerpt.index("number 198 ") < excerpt.index("number 199 ")
+
+
+def test_names_match_when_written_with_a_capital(tmp_path):
+    ledger = "## Characters\n- WILL — the smith\n- Rowan: a girl\n- Inspector Hale — tired\n"
+    (tmp_path / "outline.md").write_text("# B\n\n1. **One** — Inspector Blake says she will wait; Will frowns.\n"
+                                         "2. **Two** — the inspector and the rowan tree.\n", encoding="utf-8")
+    (tmp_path / LEDGER_FILE).write_text(ledger, encoding="utf-8")
+    project = Project(tmp_path)
+    first = ledger_for(project, "chapter_01.md")
+    assert "WILL — the smith" in first and "Hale" not in first and "Rowan" not in first
+    assert ledger_for(project, "chapter_02.md") == ""
