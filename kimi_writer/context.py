@@ -23,6 +23,7 @@ TAIL_WORDS = 500
 BIBLE_WORDS = 1500  # per story-bible file; longer ones are cut, the model can read_file them
 SUMMARY_WORDS = 40  # of a chapter summary made from the chapter's own text
 RECENT_TURNS = 1
+LEDGER_TOKENS = 360  # of continuity.md in the book context, which lists every chapter's summary as well
 RESUME_PREFIX = "[Resumed]"
 
 
@@ -84,7 +85,7 @@ def next_chapter_ledger(project: Project) -> str:
     """The ledger excerpt for the book's next chapter to write (the outline's first unwritten one)."""
     unwritten, _ = unwritten_chapters(project)
     entry = next((e for e in load_outline(project) if e.number == unwritten[0]), None) if unwritten else None
-    return ledger_for(project, part_filename(entry) if entry else "")
+    return ledger_for(project, part_filename(entry) if entry else "", LEDGER_TOKENS)
 
 
 def tail_words(text: str, words: int = TAIL_WORDS) -> str:
