@@ -22,6 +22,7 @@ LEDGER = ("# Continuity\n\n## Characters\n"
           "## Places\n- Kestrel Keep — a ruined fort above the pass.\n\n"
           "## Timeline\n- Ch 0: the letter arrives.\n\n"
           "## Open threads\n- Who sent the letter? (planted ch 1; payoff ch 3)\n")
+SAVED = Path(__file__).resolve().parent / "fixtures/ledger/writer_request_without_ledger.json"
 HEADER = "## Continuity ledger (continuity.md), as it bears on "
 CHAPTER = "# Chapter 1: Departure\n\n" + "Mara walked down to the boats in the grey morning light. " * 20 + "\n"
 
@@ -122,3 +123,17 @@ def test_a_book_without_a_ledger_sends_no_ledger_text(server, run_cli, tmp_path)
     server.add(Turn(content="done"))
     assert run_cli("write", "--recover", str(project), "--max-iterations", "1").returncode == 0
     assert "continuity" not in json.dumps(server.requests, ensure_ascii=False).lower()
+
+
+def test_without_a_ledger_the_writer_request_is_byte_for_byte_as_before(run_cli, tmp_path):
+    """The saved request was made by the code before the ledger, on the same book."""
+    project = _book(tmp_path, ledger=None)
+    (project / "chapter_01.md").write_text(CHAPTER, encoding="utf-8")
+    writer = ScriptedServer([Turn(content="# Chapter 2\n\nText.\n")], models=["writer-1"]).start()
+    try:
+        result = run_cli("draft", "Salt_Road", "--chapters", "2", "--writer-model", "writer-1",
+                         "--writer-base-url", writer.base_url)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert writer.requests[0]["messages"] == json.loads(SAVED.read_text(encoding="utf-8"))
+    finally:
+        writer.stop()
