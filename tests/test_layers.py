@@ -21,7 +21,7 @@ LAYERS = [
     ("tools", {"tools"}),
     ("ground", {"", "project", "session", "settings", "prompts", "outline", "manuscript", "errors", "locate", "checks",
                 "style", "instructions", "edits", "lock", "tokens", "export", "flags", "setting_errors"}),
-    ("messages", {"messages"}),  # imports no module of the package: the saved session and the meter hold Messages
+    ("messages", {"messages"}),  # the typed conversation: a leaf that session and tokens build on
 ]
 
 # Edges against RESHAPE's direction that the code still has (see the reshaping's report).
