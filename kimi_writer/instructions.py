@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from .ledger import LEDGER_FILE, SECTIONS
+from .manuscript import project_is_collection
 from .project import Project
 from .prompts import render
 from .style import banned_phrases
 
+_ASKS_FOR_STORIES = re.compile(r"\b(stories|collection|anthology)\b", re.IGNORECASE)
+
+
+def is_for_a_collection(prompt: str, project: Project | None) -> bool:
+    """Whether the collection rules belong in the prompt: the author asks for stories, or the book's
+    outline or files are stories. Other books keep the shorter prompt (they pay for it on every request)."""
+    return bool(_ASKS_FOR_STORIES.search(prompt)) or (project is not None and project_is_collection(project))
+
 
 def system_prompt(max_iterations: int, project: Project | None = None, plan_only: bool = False,
-                  drafting: bool = False) -> str:
+                  drafting: bool = False, prompt: str = "") -> str:
     """The system prompt, with the banned phrases (the project's own too, when one is known),
-    the ledger's rules when the book has a continuity.md, and the planning-run rules under --plan-only."""
-    parts = [render("system.md.j2", max_iterations=max_iterations),
+    the collection rules for a book of stories, the ledger's rules when the book has a continuity.md, and the planning-run rules under --plan-only."""
+    parts = [render("system.md.j2", max_iterations=max_iterations, collection=is_for_a_collection(prompt, project)),
              render("style_rules.md.j2", banned_phrases=banned_phrases(project))]
     if project is not None and project.read_if_file(LEDGER_FILE) is not None:
         parts.append(render("ledger_rules.md.j2", headings=list(SECTIONS.values())))

@@ -206,3 +206,15 @@ def test_story_file_names_are_parts_numbered_like_chapters():
     assert is_story_file("stories/03_quiet_earth.md") and not is_story_file("part_05.md")
     for name in ("story_bible.md", "storyline.md", "world.md", "03_notes.md", "party_3.md"):
         assert chapter_number(name) is None and not is_chapter_file(name), name
+
+
+def test_only_a_book_of_stories_pays_for_the_collection_rules(tmp_path):
+    from kimi_writer.instructions import system_prompt
+    from kimi_writer.project import Project
+
+    rules = "Save the stories as `story_01.md`"
+    assert rules not in system_prompt(300, prompt="A 5-chapter mystery set in foggy London")
+    assert rules in system_prompt(300, prompt="A collection of 15 sci-fi short stories")
+    assert rules in system_prompt(300, prompt="An anthology of ghost tales")
+    collection = Project(write_collection(tmp_path))  # resumed: the outline plans stories
+    assert rules in system_prompt(300, collection, prompt="Something else entirely")

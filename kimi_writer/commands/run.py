@@ -113,7 +113,7 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
         raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
     messages = [
         system(system_prompt(settings.max_iterations, plan_only=settings.plan_only,
-                             drafting=settings.writer_model is not None)),
+                             drafting=settings.writer_model is not None, prompt=prompt)),
         user(Kind.TASK, prompt),
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url,
@@ -152,8 +152,8 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
     hold(found.project)
     for notice in found.notices:
         typer.echo(notice)
-    rules = system(system_prompt(settings.max_iterations, found.project,
-                                 settings.plan_only, settings.writer_model is not None))
+    rules = system(system_prompt(settings.max_iterations, found.project, settings.plan_only,
+                                 settings.writer_model is not None, found.state.prompt if found.state else ""))
     if found.state is not None:
         state = found.state
         author_edits = edits.find_edits(found.project, state.file_hashes)
