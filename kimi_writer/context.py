@@ -74,7 +74,7 @@ def story_bible(project: Project) -> list[tuple[str, str]]:
     """(file, text) of every planning file but the outline: characters, setting, style notes."""
     chapter_names = {info.name for _, info in chapter_files(project)}
     return [(f.name, _cut(_text(project, f.name), BIBLE_WORDS, f.name)) for f in project.files()
-            if f.name not in chapter_names and f.name != "outline.md" and f.name != "banned_phrases.txt"]
+            if f.name not in chapter_names and f.name not in ("outline.md", "banned_phrases.txt", "review.md")]
 
 
 def tail_words(text: str, words: int = TAIL_WORDS) -> str:

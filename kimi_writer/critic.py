@@ -22,7 +22,7 @@ from .client import AssistantTurn, ModelClient
 from .context import story_bible
 from .edits import content_hash
 from .errors import UserError
-from .ledger import ledger_for
+from .ledger import LEDGER_FILE, ledger_for
 from .outline import OutlineEntry, chapter_number, chapter_target, load_outline
 from .project import Project, count_words
 from .prompts import render
@@ -38,6 +38,9 @@ SECTION_NAMES = Literal["characters", "places", "objects", "timeline", "threads"
 
 class NotReviewed(Exception):
     """The critic gave no usable review (twice), or could not be reached: the sentence says why."""
+
+
+CRITIC_FAILS = FailsAs(NotReviewed, "the critic model failed: ")  # how the critic's Caller reports a failure
 
 
 Score = Field(ge=1, le=10, strict=True)
@@ -156,6 +159,11 @@ def mechanical_flags(project: Project, chapter_words: int | None = None) -> dict
     return {report.name: warning_lines([report]) for report in checked}
 
 
+def _bible(project: Project) -> list[tuple[str, str]]:
+    """The story bible without the ledger file, whose excerpt the request carries apart."""
+    return [(name, text) for name, text in story_bible(project) if name != LEDGER_FILE]
+
+
 def critic_messages(project: Project, filename: str, text: str, flags: list[str],
                     chapter_words: int | None = None) -> list[dict]:
     """The critic's request for the chapter `filename` whose text is `text`."""
@@ -163,7 +171,7 @@ def critic_messages(project: Project, filename: str, text: str, flags: list[str]
     previous_name, previous_tail, _ = previous_chapter(project, filename)
     request = render("critic_request.md.j2", filename=filename, text=text, entry=entry,
                      target=chapter_target(project, filename, chapter_words), words=count_words(text),
-                     bible=story_bible(project), ledger=ledger_for(project, filename),
+                     bible=_bible(project), ledger=ledger_for(project, filename),
                      previous_name=previous_name, previous_tail=previous_tail,
                      next_synopsis=f"{following.title}: {following.synopsis}".strip(": ") if following else "",
                      flags=flags)
@@ -183,7 +191,9 @@ class ForcedToolClient(ModelClient):
         return request
 
 
-class _Quiet:
+class Quiet:
+    """A stream listener that shows nothing (the console prints each chapter's result)."""
+
     def on_reasoning(self, text: str) -> None:
         pass
 
@@ -224,7 +234,6 @@ class Critic:
     """Reviews chapters with the critic model (through the one Caller: retries, usage, budgets)."""
 
     def __init__(self, caller: Caller, model: str, chapter_words: int | None = None):
-        caller.fails_as = FailsAs(NotReviewed, "the critic model failed: ")
         self.caller, self.model, self.chapter_words = caller, model, chapter_words
 
     def review(self, project: Project, filename: str, flags: list[str] | None = None) -> Review:
@@ -249,4 +258,4 @@ class Critic:
 
     def _call(self, messages: list[dict]) -> AssistantTurn:
         self.caller.check_budget(self.caller.measure(messages))
-        return self.caller.call(messages, [SUBMIT_REVIEW.schema()], _Quiet(), REVIEW_MAX_TOKENS)
+        return self.caller.call(messages, [SUBMIT_REVIEW.schema()], Quiet(), REVIEW_MAX_TOKENS)
