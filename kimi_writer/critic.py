@@ -114,6 +114,7 @@ class Review(BaseModel):
     sha256: str
     model: str
     reviewed_at: str
+    author_edited: bool = False  # the chapter was changed by hand since kimi-writer last wrote or judged it
 
     def weakest(self, count: int = 3) -> list[tuple[str, int, str]]:
         """(key, score, reason) of the lowest scores, lowest first (the rubric's order on ties)."""

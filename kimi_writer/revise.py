@@ -12,6 +12,7 @@ from .caller import Caller
 from .checks import check_chapter, warning_lines
 from .context import story_bible
 from .critic import Critic, NotReviewed, Quiet, Review, outline_entry
+from .edits import content_hash
 from .errors import BudgetExceeded
 from .outline import chapter_target
 from .project import Project
@@ -105,9 +106,21 @@ def flags_of(project: Project, name: str, text: str, chapter_words: int | None) 
     return warning_lines([report])
 
 
-def record_review(project: Project, review: Review) -> None:
-    """Save a review of the chapter as it is on disk, and add its new facts to the ledger."""
+def edited_by_author(project: Project, previous: Review | None) -> bool:
+    """Whether the chapter was changed by hand since `previous` judged it: its text is neither the one
+    judged nor the one the agent last wrote. Once set, it holds until a revision replaces the chapter."""
+    if previous is None or not is_stale(project, previous):
+        return previous is not None and previous.author_edited
+    state, _ = load_state(project)
+    written = state.file_hashes.get(previous.chapter) if state is not None else None
+    return previous.author_edited or written != content_hash(project.read_if_file(previous.chapter) or "")
+
+
+def record_review(project: Project, review: Review, replaced: bool = False) -> None:
+    """Save a review of the chapter as it is on disk (marked when the author changed it since the
+    last review, unless a revision just `replaced` it), and add its new facts to the ledger."""
     with _LOCK:
+        review.author_edited = not replaced and edited_by_author(project, load_review(project, review.chapter))
         save_review(project, review)
         ledger.add_facts(project, [(fact.section, fact.fact) for fact in review.new_facts])
 
@@ -150,7 +163,7 @@ class Reviser:
         review, edited = self._current_review(critic, name, text)
         revision.before = revision.after = review.overall
         if edited and not self.rules.force:
-            revision.outcome, revision.detail = "edited", "changed since its last review: re-reviewed, not replaced (use --force)"
+            revision.outcome, revision.detail = "edited", "the author changed it: reviewed, not replaced (use --force)"
             return
         if not needs_revision(review, self.rules.below):
             revision.outcome = "good enough"
@@ -162,10 +175,10 @@ class Reviser:
         """The chapter's review, redone first when missing or stale; and whether it was stale."""
         saved = load_review(self.project, name)
         if saved is not None and not is_stale(self.project, saved):
-            return saved, False
+            return saved, saved.author_edited
         review = critic.review_text(self.project, name, text, flags_of(self.project, name, text, self.rules.chapter_words))
         record_review(self.project, review)
-        return review, saved is not None
+        return review, review.author_edited
 
     def _rounds(self, critic: Critic, usage: ChapterUsage, name: str, text: str, review: Review,
                 revision: Revision) -> None:
@@ -182,7 +195,7 @@ class Reviser:
                 revision.detail = f"plateau: round {number} scored {new_review.overall:.1f}, no better"
                 return
             replace_chapter(self.project, name, new_text)
-            record_review(self.project, new_review)
+            record_review(self.project, new_review, replaced=True)
             text, review = new_text, new_review
             revision.after, revision.outcome = review.overall, "kept"
 

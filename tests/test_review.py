@@ -1,0 +1,126 @@
+"""`kimi-writer review`: the critic's forced submit_review call, saved reviews, review.md, status, the ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from kimi_writer.critic import SUBMIT_REVIEW
+from tests.conftest import assert_clean_protocol
+from tests.sample_book import write_sample_book
+from tests.scripted_server import Turn, tool_call
+
+SCORES = {"character": 7, "setting": 8, "stakes": 6, "pacing": 7, "prose": 5, "outline_fidelity": 9,
+          "character_consistency": 8, "world_consistency": 8, "continuity": 7}  # mean 65/9 = 7.22
+
+
+def review_turn(scores: dict | None = None, **extra) -> Turn:
+    arguments = {"scores": scores or SCORES, "reasons": {"prose": "flat sentences"},
+                 "notes": [{"quote": "The fog came up the river at dusk.", "problem": "a stock opening",
+                            "fix": "open on Hale"}], **extra}
+    return Turn(reasoning="Weighing the chapter.", tool_calls=[tool_call("submit_review", **arguments)],
+                usage=(1_000, 200))
+
+
+def book(tmp_path: Path) -> Path:
+    return write_sample_book(tmp_path / "projects")
+
+
+def saved(root: Path, stem: str) -> dict:
+    return json.loads((root / ".kimi_writer" / "reviews" / f"{stem}.json").read_text(encoding="utf-8"))
+
+
+def test_a_review_is_saved_written_to_review_md_and_shown_in_status_then_stale(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    server.add(review_turn(), review_turn(dict(SCORES, prose=9)), review_turn())
+    result = run_cli("review", str(root))
+    assert result.returncode == 0, result.stderr
+    assert_clean_protocol(server)
+    review = saved(root, "chapter_1")
+    text = (root / "chapter_1.md").read_text(encoding="utf-8")
+    assert review["scores"] == SCORES and review["overall"] == 7.22
+    assert review["sha256"] == hashlib.sha256(text.encode()).hexdigest() and review["model"] == "kimi-k2.6"
+    assert review["notes"][0]["problem"] == "a stock opening"
+    assert saved(root, "chapter_02")["overall"] == 7.67  # nested chapters/chapter_02.md, its own stem
+    lines = result.stdout.splitlines()
+    assert any("chapter_1.md" in line and "7.2" in line and "prose 5, stakes 6" in line for line in lines)
+    assert "Tokens in 3,000, out 600, estimated cost $0.0033." in result.stdout
+    markdown = (root / "review.md").read_text(encoding="utf-8")
+    assert "| chapter_1.md | 7.2 | 7 | 8 | 6 | 7 | 5 | 9 | 8 | 8 | 7 |" in markdown
+    assert '- "The fog came up the river at dusk.": a stock opening Fix: open on Hale' in markdown
+    status = run_cli("status", str(root))
+    assert "score" in status.stdout and "7.2" in status.stdout and "7.7" in status.stdout
+    (root / "chapter_1.md").write_text(text + "\nA new line by the author.\n", encoding="utf-8")
+    status = run_cli("status", str(root))
+    row = next(line for line in status.stdout.splitlines() if "chapter_1.md" in line)
+    assert "stale" in row
+
+
+def test_the_request_forces_submit_review_with_the_schema_and_carries_the_book(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    server.add(review_turn())
+    result = run_cli("review", str(root), "--chapters", "2")
+    assert result.returncode == 0, result.stderr
+    request = server.requests[0]
+    assert request["tool_choice"] == {"type": "function", "function": {"name": "submit_review"}}
+    assert request["tools"] == [SUBMIT_REVIEW.schema()]
+    parameters = request["tools"][0]["function"]["parameters"]
+    assert parameters["$defs"]["Scores"]["properties"]["prose"] == {"maximum": 10, "minimum": 1, "type": "integer"}
+    prompt = request["messages"][1]["content"]
+    assert "Inspector Hale did not believe the clerk." in prompt  # the chapter
+    assert "Hale does not believe the clerk." in prompt and "Target: about 2,000 words" in prompt  # its entry
+    assert "a tapestry of bad habits" in prompt  # the story bible
+    assert "The fog came up the river at dusk." in prompt  # the end of the previous chapter
+    assert "The Reveal: It was the brother." in prompt  # the next chapter's synopsis
+    assert '"a testament to"' in prompt or "stock phrase" in prompt  # the mechanical flags
+    assert "continuity" in request["messages"][0]["content"]  # the rubric
+    assert not (root / ".kimi_writer" / "reviews" / "chapter_1.json").exists()
+
+
+def test_a_malformed_review_is_retried_once_then_reported_not_reviewed(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    server.add(review_turn(dict(SCORES, prose=11)),  # chapter 1: out of range...
+               Turn(reasoning="Again.", tool_calls=[tool_call("submit_review", scores="all good")]),  # ...then wrong again
+               Turn(content="A fine chapter, 8 out of 10."),  # chapter 2: no tool call...
+               review_turn())  # ...then a good review
+    result = run_cli("review", str(root), "--chapters", "1-2")
+    assert result.returncode == 4, result.stderr
+    assert_clean_protocol(server)
+    retry = server.requests[1]["messages"]
+    assert retry[-2]["tool_calls"][0]["function"]["name"] == "submit_review"
+    assert retry[-1]["role"] == "tool" and "scores.prose" in retry[-1]["content"]
+    assert "less than or equal to 10" in retry[-1]["content"]
+    assert "did not call submit_review" in server.requests[3]["messages"][-1]["content"]
+    row = next(line for line in result.stdout.splitlines() if "chapter_1.md" in line)
+    assert "not reviewed" in row and "malformed twice" in row
+    assert not (root / ".kimi_writer" / "reviews" / "chapter_1.json").exists()
+    assert saved(root, "chapter_02")["overall"] == 7.22
+
+
+def test_new_facts_reach_continuity_md_and_the_next_request(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    server.add(review_turn(new_facts=[{"section": "characters", "fact": "Hale: grey eyes, walks with a cane"}]),
+               review_turn())
+    assert run_cli("review", str(root), "--chapters", "1").returncode == 0
+    assert "Hale: grey eyes, walks with a cane" in (root / "continuity.md").read_text(encoding="utf-8")
+    assert run_cli("review", str(root), "--chapters", "2").returncode == 0
+    assert "Hale: grey eyes, walks with a cane" in server.requests[1]["messages"][1]["content"]
+    assert "Hale: grey eyes" not in server.requests[0]["messages"][1]["content"]
+
+
+def test_mechanical_only_makes_no_model_call(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    (root / "chapter_1.md").write_text("# Chapter 1\n\n" + "He walked to the door. " * 4 + "\n", encoding="utf-8")
+    result = run_cli("review", str(root), "--mechanical-only", env={"KIMI_WRITER_API_KEY": ""})
+    assert result.returncode == 0, result.stderr
+    assert server.requests == []
+    assert "mechanical checks" in result.stdout and "chapter_1.md" in result.stdout
+    assert "chapter_1.md:3: warning:" in result.stdout
+    assert not (root / ".kimi_writer" / "reviews").exists()
+
+
+def test_chapters_not_in_the_outline_is_one_sentence(tmp_path, server, run_cli):
+    result = run_cli("review", str(book(tmp_path)), "--chapters", "9")
+    assert result.returncode == 2 and server.requests == []
+    assert result.stderr.strip() == "Error: the outline has no chapter 9; see kimi-writer status."
