@@ -137,6 +137,12 @@ def replace_chapter(project: Project, name: str, text: str) -> None:
             state.save(project.root)
 
 
+def _issues(new: Review, old: Review) -> str:
+    """", with more continuity issues" when the new version has more."""
+    more = len(new.continuity_issues) > len(old.continuity_issues)
+    return f" with {len(new.continuity_issues)} continuity issues" if more else ""
+
+
 class Reviser:
     """Revises one chapter at a time (several at once with --parallel)."""
 
@@ -192,7 +198,7 @@ class Reviser:
             save_version(self.project, name, new_text, new_review)
             if not is_better(new_review, review):
                 revision.outcome = revision.outcome or "reverted"
-                revision.detail = f"plateau: round {number} scored {new_review.overall:.1f}, no better"
+                revision.detail = f"round {number} scored {new_review.overall:.1f}{_issues(new_review, review)}: plateau"
                 return
             replace_chapter(self.project, name, new_text)
             record_review(self.project, new_review, replaced=True)

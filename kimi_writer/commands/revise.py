@@ -118,7 +118,7 @@ def _report(book: Project, revisions: list[Revision], settings: Settings, scrub:
         table.add_column(column, justify=justify)
     for r in revisions:
         cost = r.usage.cost(price)
-        result = f"{r.outcome}: {scrub(r.detail)}" if r.detail else r.outcome
+        result = f"{r.outcome} ({scrub(r.detail)})" if r.detail else r.outcome
         table.add_row(r.chapter, _score(r.before), _score(r.after), result, str(r.rounds),
                       f"{r.usage.prompt_tokens + r.usage.completion_tokens:,}", "—" if cost is None else f"${cost:.4f}")
     out = console()
