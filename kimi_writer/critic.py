@@ -183,12 +183,16 @@ def critic_messages(project: Project, filename: str, text: str, flags: list[str]
 
 
 class ForcedToolClient(ModelClient):
-    """A client whose requests force the first tool offered (tool_choice naming one function)."""
+    """A client whose requests force the first tool offered (tool_choice naming one function), or,
+    once `forced` is off (a server that refuses it: Kimi with thinking on), ask for "auto"."""
+
+    forced = True
 
     def _request(self, messages: list, tools: list[dict] | None, max_tokens: int) -> dict[str, Any]:
         request = super()._request(messages, tools, max_tokens)
         if tools:
-            request["tool_choice"] = {"type": "function", "function": {"name": tools[0]["function"]["name"]}}
+            name = tools[0]["function"]["name"]
+            request["tool_choice"] = {"type": "function", "function": {"name": name}} if self.forced else "auto"
         return request
 
 
@@ -258,5 +262,13 @@ class Critic:
         raise NotReviewed(f"the critic's review was malformed twice ({problem.rstrip('.')})")
 
     def _call(self, messages: list[dict]) -> AssistantTurn:
+        """One critic turn; a server that refuses a forced tool_choice is asked again with "auto"."""
         self.caller.check_budget(self.caller.measure(messages))
-        return self.caller.call(messages, [SUBMIT_REVIEW.schema()], Quiet(), REVIEW_MAX_TOKENS)
+        try:
+            return self.caller.call(messages, [SUBMIT_REVIEW.schema()], Quiet(), REVIEW_MAX_TOKENS)
+        except NotReviewed as error:
+            client = self.caller.client
+            if not (isinstance(client, ForcedToolClient) and client.forced and "tool_choice" in str(error)):
+                raise
+            client.forced = False
+            return self.caller.call(messages, [SUBMIT_REVIEW.schema()], Quiet(), REVIEW_MAX_TOKENS)

@@ -106,6 +106,7 @@ def test_new_facts_reach_continuity_md_and_the_next_request(tmp_path, server, ru
     assert "Hale: grey eyes, walks with a cane" in (root / "continuity.md").read_text(encoding="utf-8")
     assert run_cli("review", str(root), "--chapters", "2").returncode == 0
     assert "Hale: grey eyes, walks with a cane" in server.requests[1]["messages"][1]["content"]
+    assert (root / "review.md").is_file() and "Review of" not in server.requests[1]["messages"][1]["content"]
     assert "Hale: grey eyes" not in server.requests[0]["messages"][1]["content"]
 
 
@@ -124,3 +125,29 @@ def test_chapters_not_in_the_outline_is_one_sentence(tmp_path, server, run_cli):
     result = run_cli("review", str(book(tmp_path)), "--chapters", "9")
     assert result.returncode == 2 and server.requests == []
     assert result.stderr.strip() == "Error: the outline has no chapter 9; see kimi-writer status."
+
+
+def test_a_server_that_refuses_a_forced_tool_choice_is_asked_with_auto(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    refused = {"error": {"message": "tool_choice 'specified' is incompatible with thinking enabled",
+                         "type": "invalid_request_error"}}
+    server.add(Turn(status=400, error_body=refused), review_turn(), review_turn())
+    result = run_cli("review", str(root), "--chapters", "1-2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [r["tool_choice"] for r in server.requests] == [
+        {"type": "function", "function": {"name": "submit_review"}}, "auto", "auto"]
+    assert saved(root, "chapter_1")["overall"] == 7.22
+
+
+def test_the_compact_review_for_a_tool_result():
+    from kimi_writer.critic import Review
+
+    review = Review(chapter="chapter_03.md", scores=dict(SCORES, setting=4), overall=6.89,
+                    reasons={"setting": "no weather, no light"}, sha256="0" * 64, model="m", reviewed_at="t",
+                    notes=[{"quote": f"quote {n}", "problem": f"problem {n}", "fix": f"fix {n}"} for n in range(5)],
+                    continuity_issues=[{"quote": "blue eyes", "contradicts": "Hale: grey eyes"}])
+    assert review.compact() == (
+        "Review of chapter_03.md: overall 6.9/10.\n"
+        "Weakest: setting 4 (no weather, no light); prose 5; stakes 6.\n"
+        '- "quote 0": problem 0 Fix: fix 0\n- "quote 1": problem 1 Fix: fix 1\n- "quote 2": problem 2 Fix: fix 2\n'
+        '- Continuity: "blue eyes" contradicts Hale: grey eyes')
