@@ -30,7 +30,7 @@ class RevisionFailed(Exception):
 
 
 class ChapterUsage:
-    """A chapter's usage, counted into the run's totals too (which the budgets read)."""
+    """A chapter's usage, counted into the run's totals too (which the budgets read), under a lock."""
 
     def __init__(self, run: UsageTotals):
         self.run, self.chapter = run, UsageTotals()

@@ -151,3 +151,21 @@ def test_the_compact_review_for_a_tool_result():
         "Weakest: setting 4 (no weather, no light); prose 5; stakes 6.\n"
         '- "quote 0": problem 0 Fix: fix 0\n- "quote 1": problem 1 Fix: fix 1\n- "quote 2": problem 2 Fix: fix 2\n'
         '- Continuity: "blue eyes" contradicts Hale: grey eyes')
+
+
+def test_the_critic_has_its_own_model_url_and_key(tmp_path, server, run_cli):
+    from tests.scripted_server import ScriptedServer
+
+    root = book(tmp_path)
+    with ScriptedServer([review_turn()], models=["critic-1"]) as critic:
+        result = run_cli("review", str(root), "--chapters", "3", env={
+            "KIMI_WRITER_CRITIC_MODEL": "critic-1", "KIMI_WRITER_CRITIC_BASE_URL": critic.base_url,
+            "KIMI_WRITER_CRITIC_API_KEY": "sk-critic-key-0123456789"})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert critic.requests[0]["model"] == "critic-1"
+        assert critic.headers[0]["authorization"] == "Bearer sk-critic-key-0123456789"
+    assert server.requests == []
+    assert saved(root, "ch3")["model"] == "critic-1"
+    server.add(review_turn())  # by default, the planner's URL and key
+    flagged = run_cli("review", str(root), "--critic-model", "critic-2", "--chapters", "1")
+    assert flagged.returncode == 0 and server.requests[0]["model"] == "critic-2"

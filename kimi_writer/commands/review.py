@@ -31,7 +31,7 @@ from ..pool import run_all
 from ..project import Project
 from ..retry import Backoff
 from ..reviews import REVIEW_FILE, write_review_file
-from ..revise import record_review
+from ..revise import ChapterUsage, record_review
 from ..session import UsageTotals
 from ..settings import Settings
 from .arguments import ProjectArgument, open_project
@@ -171,7 +171,7 @@ def review_one(critic: Critic, book: Project, name: str, flags: list[str]) -> Re
 
 def _review(settings: Settings, key: str, book: Project, names: list[str]) -> int:
     usage = UsageTotals()
-    critic = make_critic(settings, key, usage)
+    critic = make_critic(settings, key, ChapterUsage(usage))  # counted under a lock: chapters may run at once
     flags = mechanical_flags(book, settings.chapter_words)
     results = run_all(names, lambda name: review_one(critic, book, name, flags.get(name, [])), settings.parallel)
     out = console()
