@@ -18,10 +18,10 @@ from .outline import chapter_target
 from .project import Project
 from .prompts import render
 from .reviews import is_stale, load_review, save_review, save_version
-from .session import UsageTotals
-from .status import load_state
+from .session import SessionState, UsageTotals
 from .style import banned_phrases
 
+StateLoader = Callable[[Project], tuple[SessionState | None, str]]  # status.load_state: the saved session, if any
 _LOCK = threading.Lock()  # usage totals and the session state are shared by the chapters revised at once
 
 
@@ -106,7 +106,7 @@ def flags_of(project: Project, name: str, text: str, chapter_words: int | None) 
     return warning_lines([report])
 
 
-def edited_by_author(project: Project, previous: Review | None) -> bool:
+def edited_by_author(project: Project, previous: Review | None, load_state: StateLoader) -> bool:
     """Whether the chapter was changed by hand since `previous` judged it: its text is neither the one
     judged nor the one the agent last wrote. Once set, it holds until a revision replaces the chapter."""
     if previous is None or not is_stale(project, previous):
@@ -116,16 +116,16 @@ def edited_by_author(project: Project, previous: Review | None) -> bool:
     return previous.author_edited or written != content_hash(project.read_if_file(previous.chapter) or "")
 
 
-def record_review(project: Project, review: Review, replaced: bool = False) -> None:
+def record_review(project: Project, review: Review, load_state: StateLoader, replaced: bool = False) -> None:
     """Save a review of the chapter as it is on disk (marked when the author changed it since the
     last review, unless a revision just `replaced` it), and add its new facts to the ledger."""
     with _LOCK:
-        review.author_edited = not replaced and edited_by_author(project, load_review(project, review.chapter))
+        review.author_edited = not replaced and edited_by_author(project, load_review(project, review.chapter), load_state)
         save_review(project, review)
         ledger.add_facts(project, [(fact.section, fact.fact) for fact in review.new_facts])
 
 
-def replace_chapter(project: Project, name: str, text: str) -> None:
+def replace_chapter(project: Project, name: str, text: str, load_state: StateLoader) -> None:
     """Put the kept version in place (atomically); where the session tracks the file, it now
     remembers this version, so `write --recover` does not report it as the author's edit."""
     with _LOCK:
@@ -146,8 +146,8 @@ def _issues(new: Review, old: Review) -> str:
 class Reviser:
     """Revises one chapter at a time (several at once with --parallel)."""
 
-    def __init__(self, project: Project, models: Models, rules: Rules):
-        self.project, self.models, self.rules = project, models, rules
+    def __init__(self, project: Project, models: Models, rules: Rules, load_state: StateLoader):
+        self.project, self.models, self.rules, self.load_state = project, models, rules, load_state
 
     def revise(self, name: str) -> Revision:
         """The whole story of one chapter; failures end it, never the run."""
@@ -183,7 +183,7 @@ class Reviser:
         if saved is not None and not is_stale(self.project, saved):
             return saved, saved.author_edited
         review = critic.review_text(self.project, name, text, flags_of(self.project, name, text, self.rules.chapter_words))
-        record_review(self.project, review)
+        record_review(self.project, review, self.load_state)
         return review, review.author_edited
 
     def _rounds(self, critic: Critic, usage: ChapterUsage, name: str, text: str, review: Review,
@@ -200,8 +200,8 @@ class Reviser:
                 revision.outcome = revision.outcome or "reverted"
                 revision.detail = f"round {number} scored {new_review.overall:.1f}{_issues(new_review, review)}: plateau"
                 return
-            replace_chapter(self.project, name, new_text)
-            record_review(self.project, new_review, replaced=True)
+            replace_chapter(self.project, name, new_text, self.load_state)
+            record_review(self.project, new_review, self.load_state, replaced=True)
             text, review = new_text, new_review
             revision.after, revision.outcome = review.overall, "kept"
 

@@ -34,6 +34,7 @@ from ..reviews import REVIEW_FILE, write_review_file
 from ..revise import ChapterUsage, record_review
 from ..session import UsageTotals
 from ..settings import Settings
+from ..status import load_state
 from .arguments import ProjectArgument, open_project
 from .run import hold, require_key
 
@@ -165,7 +166,7 @@ def review_one(critic: Critic, book: Project, name: str, flags: list[str]) -> Re
         return Unreviewed(str(error))
     except BudgetExceeded as error:
         return Unreviewed(str(error), budget=True)
-    record_review(book, review)
+    record_review(book, review, load_state)
     return review
 
 

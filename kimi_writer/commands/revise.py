@@ -19,6 +19,7 @@ from ..reviews import write_review_file
 from ..revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
 from ..session import UsageTotals
 from ..settings import Settings
+from ..status import load_state
 from .arguments import ProjectArgument, open_project
 from .review import (
     ChaptersOption,
@@ -94,7 +95,7 @@ def revise_command(
         hold(book)
     except UserError as error:
         raise fail(str(error)) from None
-    reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words))
+    reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
     revisions = run_all(names, reviser.revise, settings.parallel)
     write_review_file(book, [info.name for _, info in chapter_files(book)])
     _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
