@@ -53,6 +53,12 @@ def is_stale(project: Project, review: Review) -> bool:
     return text is None or content_hash(text) != review.sha256
 
 
+def has_reviews(project: Project) -> bool:
+    """Whether any chapter of the project has a saved review."""
+    folder = project.state_dir / REVIEWS
+    return project.contains(folder) and folder.is_dir() and any(folder.glob("*.json"))
+
+
 def score_cell(project: Project, chapter: str) -> str:
     """What `status` shows in the score column: the overall score, "stale", or "—"."""
     review = load_review(project, chapter)
