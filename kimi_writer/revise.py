@@ -120,7 +120,8 @@ def record_review(project: Project, review: Review, load_state: StateLoader, rep
     """Save a review of the chapter as it is on disk (marked when the author changed it since the
     last review, unless a revision just `replaced` it), and add its new facts to the ledger."""
     with _LOCK:
-        review.author_edited = not replaced and edited_by_author(project, load_review(project, review.chapter), load_state)
+        previous = load_review(project, review.chapter)
+        review.author_edited = not replaced and edited_by_author(project, previous, load_state)
         save_review(project, review)
         ledger.add_facts(project, [(fact.section, fact.fact) for fact in review.new_facts])
 
@@ -178,11 +179,12 @@ class Reviser:
         self._rounds(critic, usage, name, text, review, revision)
 
     def _current_review(self, critic: Critic, name: str, text: str) -> tuple[Review, bool]:
-        """The chapter's review, redone first when missing or stale; and whether it was stale."""
+        """The chapter's review, redone first when missing or stale; and whether the author edited it."""
         saved = load_review(self.project, name)
         if saved is not None and not is_stale(self.project, saved):
             return saved, saved.author_edited
-        review = critic.review_text(self.project, name, text, flags_of(self.project, name, text, self.rules.chapter_words))
+        flags = flags_of(self.project, name, text, self.rules.chapter_words)
+        review = critic.review_text(self.project, name, text, flags)
         record_review(self.project, review, self.load_state)
         return review, review.author_edited
 
@@ -198,7 +200,8 @@ class Reviser:
             save_version(self.project, name, new_text, new_review)
             if not is_better(new_review, review):
                 revision.outcome = revision.outcome or "reverted"
-                revision.detail = f"round {number} scored {new_review.overall:.1f}{_issues(new_review, review)}: plateau"
+                scored = f"round {number} scored {new_review.overall:.1f}{_issues(new_review, review)}"
+                revision.detail = f"{scored}: plateau"
                 return
             replace_chapter(self.project, name, new_text, self.load_state)
             record_review(self.project, new_review, self.load_state, replaced=True)

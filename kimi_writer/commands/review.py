@@ -71,7 +71,9 @@ def chosen_chapters(project: Project, spec: str | None) -> list[str]:
     return [info.name for _, info in files]
 
 
-def client_for(settings: Settings, key: str, model: str, base_url: str, kind: type[ModelClient] = ModelClient) -> ModelClient:
+def client_for(settings: Settings, key: str, model: str, base_url: str,
+               kind: type[ModelClient] = ModelClient) -> ModelClient:
+    """A client for one of the run's models, with the run's temperature, limits and timeouts."""
     return kind(api_key=key, base_url=base_url, model=model, temperature=settings.temperature,
                 max_tokens=settings.max_output_tokens, timeout=settings.request_timeout,
                 turn_timeout=settings.turn_timeout)

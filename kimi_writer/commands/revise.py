@@ -64,7 +64,8 @@ def make_models(settings: Settings) -> Models:
     """The critic and the writer for each chapter (the planner's model, URL and key where unset)."""
     run_usage, model = UsageTotals(), settings.writer_model or settings.model
     client = client_for(settings, writer_key(settings), model, settings.writer_base_url or settings.base_url)
-    backoff, scrubber, key = Backoff(settings.max_retries, settings.retry_base_delay), Scrubber.from_settings(settings), critic_key(settings)
+    backoff, scrubber = Backoff(settings.max_retries, settings.retry_base_delay), Scrubber.from_settings(settings)
+    key = critic_key(settings)
     limits = Limits(settings.max_tokens, settings.max_cost, settings.prices.get(model))
 
     def writer(usage: ChapterUsage) -> Caller:
@@ -79,10 +80,12 @@ def make_models(settings: Settings) -> Models:
 def revise_command(
     project: ProjectArgument,
     chapters: ChaptersOption = None,
-    below: Annotated[float, typer.Option("--below", min=0.0, max=10.0,
-                                         help="Revise chapters whose overall score is below this (or that have continuity issues).")] = 7.0,
-    rounds: Annotated[int, typer.Option("--rounds", min=1, max=10, help="New versions per chapter at most; a version no better stops it.")] = 2,
-    force: Annotated[bool, typer.Option("--force", help="Also replace chapters the author edited since their last review.")] = False,
+    below: Annotated[float, typer.Option("--below", min=0.0, max=10.0, help=(
+        "Revise chapters whose overall score is below this (or that have continuity issues)."))] = 7.0,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=10, help=(
+        "New versions per chapter at most; a version no better stops it."))] = 2,
+    force: Annotated[bool, typer.Option("--force", help=(
+        "Also replace chapters the author edited since their last review."))] = False,
     **flags: Any,
 ) -> None:
     """Rewrite PROJECT's weak chapters with the writer model; keep a version only if the critic scores it higher."""
