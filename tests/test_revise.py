@@ -39,8 +39,11 @@ def row(stdout: str, name: str) -> str:
 
 def test_a_higher_version_is_kept_and_a_lower_one_reverted_with_every_version_on_disk(tmp_path, server, run_cli):
     root = book(tmp_path)
+    (root / "continuity.md").write_text("# Continuity\n\n## Open threads\n- Who moved the body (chapter 1)\n",
+                                        encoding="utf-8")
     original = (root / "chapter_1.md").read_text(encoding="utf-8")
-    server.add(scored(5),  # no review yet: the chapter is reviewed first
+    issue = [{"quote": "dusk", "contradicts": "the timeline: it was noon"}]
+    server.add(scored(5, continuity_issues=issue),  # no review yet: the chapter is reviewed first
                version("# Chapter 1: The Fog\n\nBetter.\n"), scored(7),  # round 1: higher, kept
                version("# Chapter 1: The Fog\n\nWorse.\n"), scored(6))  # round 2: lower, reverted
     result = run_cli("revise", str(root), "--chapters", "1", "--rounds", "3")
@@ -56,6 +59,9 @@ def test_a_higher_version_is_kept_and_a_lower_one_reverted_with_every_version_on
     assert "5.0" in line and "7.0" in line and "kept" in line and "plateau" in line
     writer_prompt = server.requests[1]["messages"][1]["content"]
     assert "open on Hale" in writer_prompt and "The fog came up the river at dusk." in writer_prompt
+    assert '"dusk" contradicts the timeline: it was noon' in writer_prompt  # the continuity issues
+    assert "Who moved the body" in writer_prompt and "a tapestry of bad habits" in writer_prompt  # ledger, bible
+    assert "A body on the Embankment." in writer_prompt  # the outline entry
     assert "tool_choice" not in server.requests[1] and "tools" not in server.requests[1]
     assert "Tokens in 7,000, out 1,600" in result.stdout
 
