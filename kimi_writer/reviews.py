@@ -4,15 +4,21 @@ under `.kimi_writer/versions/<chapter stem>/`, and the readable `review.md` at t
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
+from . import ledger
 from .critic import SCORE_KEYS, Review
 from .edits import content_hash
 from .project import Project, atomic_write_text
+from .session import SessionState
 
+StateLoader = Callable[[Project], tuple[SessionState | None, str]]  # status.load_state: the saved session, if any
+_LOCK = threading.Lock()  # chapters may be reviewed at once
 REVIEWS = "reviews"
 VERSIONS = "versions"
 REVIEW_FILE = "review.md"
@@ -65,6 +71,26 @@ def score_cell(project: Project, chapter: str) -> str:
     if review is None:
         return "—"
     return "stale" if is_stale(project, review) else f"{review.overall:.1f}"
+
+
+def edited_by_author(project: Project, previous: Review | None, load_state: StateLoader) -> bool:
+    """Whether the chapter was changed by hand since `previous` judged it: its text is neither the one
+    judged nor the one the agent last wrote. Once set, it holds until a revision replaces the chapter."""
+    if previous is None or not is_stale(project, previous):
+        return previous is not None and previous.author_edited
+    state, _ = load_state(project)
+    written = state.file_hashes.get(previous.chapter) if state is not None else None
+    return previous.author_edited or written != content_hash(project.read_if_file(previous.chapter) or "")
+
+
+def record_review(project: Project, review: Review, load_state: StateLoader, replaced: bool = False) -> None:
+    """Save a review of the chapter as it is on disk (marked when the author changed it since the
+    last review, unless a revision just `replaced` it), and add its new facts to the ledger."""
+    with _LOCK:
+        previous = load_review(project, review.chapter)
+        review.author_edited = not replaced and edited_by_author(project, previous, load_state)
+        save_review(project, review)
+        ledger.add_facts(project, [(fact.section, fact.fact) for fact in review.new_facts])
 
 
 def save_version(project: Project, chapter: str, text: str, review: Review | None) -> Path:

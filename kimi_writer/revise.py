@@ -12,16 +12,14 @@ from .caller import Caller
 from .checks import check_chapter, warning_lines
 from .context import story_bible
 from .critic import Critic, NotReviewed, Quiet, Review, outline_entry
-from .edits import content_hash
 from .errors import BudgetExceeded
 from .outline import chapter_target
 from .project import Project
 from .prompts import render
-from .reviews import is_stale, load_review, save_review, save_version
-from .session import SessionState, UsageTotals
+from .reviews import StateLoader, is_stale, load_review, record_review, save_version
+from .session import UsageTotals
 from .style import banned_phrases
 
-StateLoader = Callable[[Project], tuple[SessionState | None, str]]  # status.load_state: the saved session, if any
 _LOCK = threading.Lock()  # usage totals and the session state are shared by the chapters revised at once
 
 
@@ -104,26 +102,6 @@ def flags_of(project: Project, name: str, text: str, chapter_words: int | None) 
     """The mechanical flags of one version of a chapter (its own checks)."""
     report = check_chapter(name, text, banned_phrases(project), chapter_target(project, name, chapter_words))
     return warning_lines([report])
-
-
-def edited_by_author(project: Project, previous: Review | None, load_state: StateLoader) -> bool:
-    """Whether the chapter was changed by hand since `previous` judged it: its text is neither the one
-    judged nor the one the agent last wrote. Once set, it holds until a revision replaces the chapter."""
-    if previous is None or not is_stale(project, previous):
-        return previous is not None and previous.author_edited
-    state, _ = load_state(project)
-    written = state.file_hashes.get(previous.chapter) if state is not None else None
-    return previous.author_edited or written != content_hash(project.read_if_file(previous.chapter) or "")
-
-
-def record_review(project: Project, review: Review, load_state: StateLoader, replaced: bool = False) -> None:
-    """Save a review of the chapter as it is on disk (marked when the author changed it since the
-    last review, unless a revision just `replaced` it), and add its new facts to the ledger."""
-    with _LOCK:
-        previous = load_review(project, review.chapter)
-        review.author_edited = not replaced and edited_by_author(project, previous, load_state)
-        save_review(project, review)
-        ledger.add_facts(project, [(fact.section, fact.fact) for fact in review.new_facts])
 
 
 def replace_chapter(project: Project, name: str, text: str, load_state: StateLoader) -> None:

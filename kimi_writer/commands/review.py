@@ -30,8 +30,8 @@ from ..outline import load_outline
 from ..pool import run_all
 from ..project import Project
 from ..retry import Backoff
-from ..reviews import REVIEW_FILE, write_review_file
-from ..revise import ChapterUsage, record_review
+from ..reviews import REVIEW_FILE, record_review, write_review_file
+from ..revise import ChapterUsage
 from ..session import UsageTotals
 from ..settings import Settings
 from ..status import load_state
