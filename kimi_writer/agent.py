@@ -22,6 +22,7 @@ from .errors import (
     IterationLimitReached,
     SaveFailed,
 )
+from .messages import HistoryRequest, Kind, Message, tool_result, user
 from .outline import chapter_number
 from .pool import run_all
 from .prompts import render
@@ -60,12 +61,13 @@ class Agent:
         self.empty_replies_in_a_row = 0
         self.iterations_this_run = 0
         self.usage_at_start = state.usage.model_copy()
+        self.history_version = 0  # goes up whenever a message already in the history is rewritten
         self.caller = Caller(client, Backoff(settings.max_retries, settings.retry_base_delay), connection.scrubber,
                              notices=display, usage=state.usage, limits=Limits.from_settings(settings),
                              measure=self.meter.used, key_source=connection.key_source)
 
     @property
-    def messages(self) -> list[dict]:
+    def messages(self) -> list[Message]:
         return self.state.messages
 
     def run(self) -> ExitCode:
@@ -153,8 +155,9 @@ class Agent:
                                    used, self.settings.token_limit)
             turn = self.query_with_overflow_retry(request, max_tokens)
             self.messages.append(_history_message(turn))
-            if turn.usage and turn.usage.prompt_tokens and request is self.messages:
-                self.meter.record(turn.usage.prompt_tokens, turn.usage.completion_tokens, self.messages)
+            if turn.usage and turn.usage.prompt_tokens and _is_history(request, self.history_version):
+                self.meter.record(turn.usage.prompt_tokens, turn.usage.completion_tokens, self.history_version,
+                                  len(self.messages))
             self.handle(turn)
         finally:
             self.save()
@@ -178,23 +181,22 @@ class Agent:
         finally:  # a stop in the middle still leaves every tool call answered
             for call in turn.tool_calls:
                 if call.id not in answered:
-                    self.messages.append({"role": "tool", "tool_call_id": call.id,
-                                          "content": render("not_executed.md.j2", tool_name=call.name)})
+                    self.messages.append(tool_result(call.id, render("not_executed.md.j2", tool_name=call.name)))
         if compress:
             self.compress()
 
     def answered_without_tools(self, turn: AssistantTurn) -> None:
         """A reply with no tool call: cut off (go on), empty (one nudge), or the end of the book."""
         if turn.finish_reason == "length":
-            self.messages.append({"role": "user", "content": render(
-                "continue_after_length.md.j2", max_tokens=self.settings.max_output_tokens)})
+            self.messages.append(user(Kind.NUDGE, render(
+                "continue_after_length.md.j2", max_tokens=self.settings.max_output_tokens)))
             return
         if self.empty_replies_in_a_row >= 2:
             raise FatalModelError("the model sent empty replies twice in a row (no text and no tool call); "
                                   "resume to try again, or try another model with --model.")
         if self.empty_replies_in_a_row:
             self.display.notice("The model sent an empty reply; asking it to go on.")
-            self.messages.append({"role": "user", "content": render("empty_reply.md.j2")})
+            self.messages.append(user(Kind.NUDGE, render("empty_reply.md.j2")))
             return
         if self.workspace.project is None:
             raise FatalModelError("the model answered in plain text and never used the tools, so the server or "
@@ -218,7 +220,7 @@ class Agent:
         text, summary = result.text, result.summary
         if not result.ok:  # a failure may quote a server (the writer model's): take its secrets out
             text, summary = self.connection.scrubber(text), self.connection.scrubber(summary)
-        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": text})
+        self.messages.append(tool_result(call.id, text))
         self.display.tool_result(summary, result.ok)
         if result.written and self.workspace.project is not None:
             self.landed(call, *result.written)
@@ -241,18 +243,19 @@ class Agent:
                 given = arguments.get("summary")
                 self.state.chapter_summaries[name] = given.strip() if isinstance(given, str) and given.strip() \
                     else context.extractive_summary(text)
-            assistant = next(m for m in reversed(self.messages) if m.get("role") == "assistant")
-            context.stub_write(assistant, call.id, name, words, text)
+            index = next(i for i in reversed(range(len(self.messages))) if self.messages[i].kind == Kind.REPLY)
+            self.messages[index] = context.stub_write(self.messages[index], call.id, name, words, text)
+            self.history_version += 1
 
     # -- context budget
 
-    def build_request(self) -> list[dict]:
+    def build_request(self) -> list[Message]:
         """The messages to send: the history itself (`full`) or a compact assembly."""
         if self.settings.context == "full":
-            return self.messages
+            return HistoryRequest(self.messages, self.history_version)
         return context.compact_request(self.messages, self.workspace.project, self.state.chapter_summaries)
 
-    def make_room(self) -> tuple[list[dict], int]:
+    def make_room(self) -> tuple[list[Message], int]:
         """The next request, compressed first if it reaches --compress-at, and its max_tokens,
         so that prompt plus max_tokens stays within --token-limit."""
         request = self.build_request()
@@ -293,6 +296,7 @@ class Agent:
         finally:
             self.display.end_turn()
         self.state.messages = compression.compressed_history(self.messages, split, summary)
+        self.history_version += 1
         if self.workspace.project is not None:
             path = compression.write_summary_file(self.workspace.project.root, summary)
             self.display.notice(f"Context summary saved: {path}\nResume at any time with: "
@@ -376,15 +380,20 @@ def _listing(numbers: list[int]) -> str:
     return "chapters " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
 
 
-def _history_message(turn: AssistantTurn) -> dict:
+def _is_history(request: list[Message], version: int) -> bool:
+    """Whether `request` is the whole history as it stands (so the server's usage measures it)."""
+    return isinstance(request, HistoryRequest) and request.version == version
+
+
+def _history_message(turn: AssistantTurn) -> Message:
     """The assistant message for the history; arguments that are not a JSON object become `{}`,
     so that no server rejects the history later (the tool result explains what was wrong)."""
     message = turn.to_message()
-    for call in message.get("tool_calls", []):
+    for call in message.tool_calls:
         try:
-            valid = isinstance(json.loads(call["function"]["arguments"] or "{}"), dict)
+            valid = isinstance(json.loads(call.arguments or "{}"), dict)
         except json.JSONDecodeError:
             valid = False
         if not valid or turn.finish_reason == "length":
-            call["function"]["arguments"] = "{}"
+            call.arguments = "{}"
     return message

@@ -18,6 +18,7 @@ import openai
 from .api_errors import Scrubber, fatal_from, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, StreamListener, TurnCut
 from .errors import BudgetExceeded, ContextOverflow, FatalModelError
+from .messages import Kind, Message, user
 from .prompts import render
 from .retry import Backoff, transient_reason
 from .session import UsageTotals
@@ -63,7 +64,7 @@ class FailsAs:
     prefix: str
 
 
-def estimate_request(messages: list[dict]) -> int:
+def estimate_request(messages: list[Message]) -> int:
     """Offline estimate of the tokens of `messages`."""
     return sum(estimate_message(m) for m in messages)
 
@@ -77,7 +78,7 @@ class Caller:
 
     def __init__(self, client: ModelClient, backoff: Backoff, scrubber: Scrubber, *,
                  notices: Notices | None = None, usage: UsageTotals | None = None,
-                 limits: Limits = Limits(), measure: Callable[[list[dict]], int] = estimate_request,
+                 limits: Limits = Limits(), measure: Callable[[list[Message]], int] = estimate_request,
                  key_source: str = "", fails_as: FailsAs | None = None,
                  retry_cuts: bool = True):
         self.client, self.backoff, self.scrub = client, backoff, scrubber
@@ -85,7 +86,7 @@ class Caller:
         self.usage, self.limits, self.measure = usage, limits, measure
         self.key_source, self.fails_as, self.retry_cuts = key_source, fails_as, retry_cuts
 
-    def call(self, messages: list[dict], tools: list[dict] | None, listener: StreamListener, max_tokens: int,
+    def call(self, messages: list[Message], tools: list[dict] | None, listener: StreamListener, max_tokens: int,
              on_retry: Callable[[], None] | None = None) -> AssistantTurn:
         """One model turn, streamed to `listener`; `on_retry` runs before each retry of a failed turn."""
         attempt = cuts = 0
@@ -118,7 +119,7 @@ class Caller:
         self.notices.notice(f"retrying in {shown}s ({reason}; retry {attempt} of {self.backoff.max_retries})")
         time.sleep(delay)
 
-    def _after_cut(self, cut: TurnCut, messages: list[dict], cuts: int, max_tokens: int) -> list[dict]:
+    def _after_cut(self, cut: TurnCut, messages: list[Message], cuts: int, max_tokens: int) -> list[Message]:
         """Count the cut turn, then stop (budget, or a second cut in a row) or return the request
         to retry: the same messages with a note asking for a shorter reply."""
         self.notices.end_turn()
@@ -131,9 +132,9 @@ class Caller:
                                   "try again, or try another model with --model.")
         self.notices.notice(f"The reply was cut off: {cut}. Retrying once, asking for a shorter reply.")
         note = render("turn_cut.md.j2", reason=str(cut), max_tokens=max_tokens)
-        return [*messages, {"role": "user", "content": note}]
+        return [*messages, user(Kind.NUDGE, note)]
 
-    def _count_usage(self, messages: list[dict], tools: list[dict] | None, turn: AssistantTurn) -> None:
+    def _count_usage(self, messages: list[Message], tools: list[dict] | None, turn: AssistantTurn) -> None:
         """The server's usage; where it reported none, an offline estimate of the request and the reply."""
         if self.usage is None:
             return
@@ -163,7 +164,7 @@ class Caller:
                 raise BudgetExceeded(f"the next call would bring the book to about ${cost:.4f}, "
                                      f"over --max-cost ${budget:.2f}")
 
-    def output_allowance(self, messages: list[dict]) -> int | None:
+    def output_allowance(self, messages: list[Message]) -> int | None:
         """Output tokens the reply to `messages` may produce before it alone takes the book over
         --max-tokens or --max-cost; None without a budget."""
         limits, usage = self.limits, self.usage

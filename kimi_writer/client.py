@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 import openai
 
+from .messages import REASONING_NAMES, Kind, Message, ToolCall, to_wire
+
 REASONING_FIELDS = ("reasoning_content", "reasoning", "reasoning_details")
 CHARS_PER_TOKEN = 4  # the estimate of output tokens while a turn streams
 CUT_MARGIN = 0.10  # a turn is cut past max_tokens plus 10%...
@@ -97,19 +99,14 @@ class AssistantTurn:
     finish_reason: str | None = None
     usage: Usage | None = None
 
-    def to_message(self) -> dict:
+    def to_message(self) -> Message:
         """The assistant message to send back, with reasoning under the name it arrived in."""
-        message: dict[str, Any] = {"role": "assistant", "content": self.content}
-        if self.reasoning_field in ("reasoning_content", "reasoning"):
-            message[self.reasoning_field] = self.reasoning
-        if self.reasoning_details:
-            message["reasoning_details"] = self.reasoning_details
-        if self.tool_calls:
-            message["tool_calls"] = [
-                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                for c in self.tool_calls
-            ]
-        return message
+        sent_back = self.reasoning_field in REASONING_NAMES
+        return Message(role="assistant", kind=Kind.REPLY, content=self.content,
+                       reasoning=self.reasoning if sent_back else None,
+                       reasoning_field=self.reasoning_field if sent_back else REASONING_NAMES[0],
+                       reasoning_details=self.reasoning_details,
+                       tool_calls=[ToolCall(id=c.id, name=c.name, arguments=c.arguments) for c in self.tool_calls])
 
 
 @dataclass
@@ -354,7 +351,7 @@ class ModelClient:
         self.turn_timeout = turn_timeout
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)  # the agent retries, visibly
 
-    def complete(self, messages: list[dict], tools: list[dict] | None, listener: StreamListener,
+    def complete(self, messages: list[Message], tools: list[dict] | None, listener: StreamListener,
                  *, max_tokens: int | None = None, budget_tokens: int | None = None) -> AssistantTurn:
         """One streamed completion. Raises StreamCut when the stream ends without a finish_reason,
         NotAStream when the reply is no stream at all, and TurnCut when the output passes
@@ -376,10 +373,10 @@ class ModelClient:
         return self._client.post("/chat/completions", body=request, cast_to=object, stream=True,
                                  stream_cls=openai.Stream[object])
 
-    def _request(self, messages: list[dict], tools: list[dict] | None, max_tokens: int) -> dict[str, Any]:
+    def _request(self, messages: list[Message], tools: list[dict] | None, max_tokens: int) -> dict[str, Any]:
         request: dict[str, Any] = dict(
             model=self.model,
-            messages=messages,
+            messages=to_wire(messages),
             temperature=self.temperature,
             max_tokens=max_tokens,
             stream=True,

@@ -8,30 +8,31 @@ from datetime import datetime
 from pathlib import Path
 
 from .client import AssistantTurn
+from .messages import Kind, Message, system, user
 from .project import Project, atomic_write_text
 from .prompts import render
 from .session import SessionState
 from .tokens import count_text
 
 EXCERPT_CHARS = 1500
-SUMMARY_PREFIX = "[Context summary]"
+HEAD_KINDS = (Kind.TASK, Kind.RESUME_NOTE)  # what a history opens with, after the system prompt
 
 
-def split_point(messages: list[dict], keep_turns: int) -> int | None:
+def split_point(messages: list[Message], keep_turns: int) -> int | None:
     """Index where the kept recent turns begin, always at an assistant message (so a tool call
     is never separated from its results); None when there is nothing old enough to compress."""
     head = head_length(messages)
-    starts = [i for i, m in enumerate(messages) if i >= head and m.get("role") == "assistant"]
+    starts = [i for i, m in enumerate(messages) if i >= head and m.kind == Kind.REPLY]
     if len(starts) <= keep_turns:
         return None
     split = starts[-keep_turns] if keep_turns else len(messages)
     return split if split > head else None
 
 
-def head_length(messages: list[dict]) -> int:
-    """The system prompt and the author's first request are never compressed."""
+def head_length(messages: list[Message]) -> int:
+    """The system prompt and the author's first request (or a resumed run's first note) are never compressed."""
     for index, message in enumerate(messages):
-        if message.get("role") == "user":
+        if message.kind in HEAD_KINDS:
             return index + 1
     return len(messages)
 
@@ -43,16 +44,15 @@ def _excerpt(text: str) -> str:
     return f"{text[:half]}\n[… {len(text) - EXCERPT_CHARS:,} characters left out …]\n{text[-half:]}"
 
 
-def transcript(messages: list[dict]) -> str:
+def transcript(messages: list[Message]) -> str:
     """A readable transcript for the summarizer: no reasoning, long texts cut in the middle."""
     lines = []
     for message in messages:
-        role = message.get("role")
-        if message.get("content"):
-            lines.append(f"### {role}\n{_excerpt(str(message['content']))}")
-        for call in message.get("tool_calls") or []:
-            function = call["function"]
-            lines.append(f"### {role} calls {function['name']}\n{_excerpt(_pretty_arguments(function['arguments']))}")
+        role = message.role
+        if message.content:
+            lines.append(f"### {role}\n{_excerpt(message.content)}")
+        for call in message.tool_calls:
+            lines.append(f"### {role} calls {call.name}\n{_excerpt(_pretty_arguments(call.arguments))}")
     return "\n\n".join(lines)
 
 
@@ -66,14 +66,14 @@ def _pretty_arguments(arguments: str) -> str:
     return "\n".join(f"{key}: {value}" for key, value in parsed.items())
 
 
-def summarize(complete: Callable[[list[dict]], AssistantTurn], messages: list[dict], budget: int) -> str:
+def summarize(complete: Callable[[list[Message]], AssistantTurn], messages: list[Message], budget: int) -> str:
     """Ask the model (through `complete`) for a summary of `messages`, sending at most about
     `budget` tokens of transcript (the newest part); raises on a model error."""
-    previous = any(str(m.get("content", "")).startswith(SUMMARY_PREFIX) for m in messages)
+    previous = any(m.kind == Kind.SUMMARY for m in messages)
     text = _fit(transcript(messages), budget)
     request = [
-        {"role": "system", "content": render("compress_system.md.j2")},
-        {"role": "user", "content": render("compress_request.md.j2", transcript=text, previous_summary=previous)},
+        system(render("compress_system.md.j2")),
+        user(Kind.TASK, render("compress_request.md.j2", transcript=text, previous_summary=previous)),
     ]
     summary = complete(request).content.strip()
     if not summary:
@@ -90,18 +90,16 @@ def _fit(text: str, budget: int) -> str:
 
 def local_summary(state: SessionState, project: Project) -> str:
     """A checkpoint summary built without a model call: the task, the files, the latest state."""
-    latest = next((str(m["content"]) for m in reversed(state.messages)
-                   if m.get("role") == "user" and str(m.get("content", "")).startswith(SUMMARY_PREFIX)), "")
-    last_words = next((str(m["content"]) for m in reversed(state.messages)
-                       if m.get("role") == "assistant" and m.get("content")), "")
+    latest = next((str(m.content) for m in reversed(state.messages) if m.kind == Kind.SUMMARY), "")
+    last_words = next((str(m.content) for m in reversed(state.messages) if m.kind == Kind.REPLY and m.content), "")
     return render("checkpoint_summary.md.j2", prompt=state.prompt, files=project.files(),
                   iteration=state.iteration, outcome=state.outcome or "", earlier=latest,
                   last_words=_excerpt(last_words))
 
 
-def compressed_history(messages: list[dict], split: int, summary: str) -> list[dict]:
+def compressed_history(messages: list[Message], split: int, summary: str) -> list[Message]:
     head = messages[: head_length(messages)]
-    note = {"role": "user", "content": render("summary_message.md.j2", summary=summary)}
+    note = user(Kind.SUMMARY, render("summary_message.md.j2", summary=summary))
     return head + [note] + messages[split:]
 
 

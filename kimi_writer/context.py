@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 
-from .compression import SUMMARY_PREFIX, head_length, split_point
+from .compression import head_length, split_point
 from .manuscript import chapter_files, project_is_collection
+from .messages import Kind, Message, user
 from .outline import read_outline
 from .project import Project
 from .prompts import render
@@ -22,18 +23,21 @@ TAIL_WORDS = 500
 BIBLE_WORDS = 1500  # per story-bible file; longer ones are cut, the model can read_file them
 SUMMARY_WORDS = 40  # of a chapter summary made from the chapter's own text
 RECENT_TURNS = 1
-RESUME_PREFIX = "[Resumed]"
 
 
-def stub_write(message: dict, call_id: str, name: str, words: int, text: str) -> None:
-    """Replace the content argument of a landed write with a short stub, in place."""
+def stub_write(message: Message, call_id: str, name: str, words: int, text: str) -> Message:
+    """A copy of `message` in which the content argument of a landed write is a short stub."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()] or [""]
     stub = render("write_stub.md.j2", name=name, words=words, first=_clip(lines[0]), last=_clip(lines[-1]))
-    for call in message.get("tool_calls", []):
-        if call["id"] == call_id:
-            arguments = json.loads(call["function"]["arguments"])
-            arguments["content"] = stub
-            call["function"]["arguments"] = json.dumps(arguments, ensure_ascii=False)
+    calls = [call.model_copy(update={"arguments": _stubbed(call.arguments, stub)}) if call.id == call_id else call
+             for call in message.tool_calls]
+    return message.model_copy(update={"tool_calls": calls})
+
+
+def _stubbed(arguments: str, stub: str) -> str:
+    parsed = json.loads(arguments)
+    parsed["content"] = stub
+    return json.dumps(parsed, ensure_ascii=False)
 
 
 def _clip(line: str, limit: int = 60) -> str:
@@ -49,20 +53,19 @@ def extractive_summary(text: str) -> str:
     return " ".join(words[:SUMMARY_WORDS]) + (" …" if len(words) > SUMMARY_WORDS else "")
 
 
-def compact_request(messages: list[dict], project: Project | None, summaries: dict[str, str]) -> list[dict]:
+def compact_request(messages: list[Message], project: Project | None, summaries: dict[str, str]) -> list[Message]:
     """The messages to send: head, latest summary and resume note, recent turns, book context."""
     head = head_length(messages)
     start = split_point(messages, RECENT_TURNS) or head
-    kept = [_latest(messages[head:start], prefix) for prefix in (SUMMARY_PREFIX, RESUME_PREFIX)]
+    kept = [_latest(messages[head:start], kind) for kind in (Kind.SUMMARY, Kind.RESUME_NOTE)]
     request = messages[:head] + [m for m in kept if m] + messages[start:]
     if project is not None:
-        request.append({"role": "user", "content": book_context(project, summaries)})
+        request.append(user(Kind.BOOK_CONTEXT, book_context(project, summaries)))
     return request
 
 
-def _latest(messages: list[dict], prefix: str) -> dict | None:
-    return next((m for m in reversed(messages)
-                 if m.get("role") == "user" and str(m.get("content", "")).startswith(prefix)), None)
+def _latest(messages: list[Message], kind: Kind) -> Message | None:
+    return next((m for m in reversed(messages) if m.kind == kind), None)
 
 
 def _text(project: Project, name: str) -> str:

@@ -14,6 +14,7 @@ from .context import latest_chapter_tail
 from .edits import Edit
 from .errors import UserError
 from .locate import find_project_dir
+from .messages import Kind, Message, ToolCall, tool_result, user
 from .outline import read_outline
 from .project import STATE_DIR, PathRefused, Project
 from .prompts import render
@@ -174,32 +175,31 @@ def _set_aside_unusable_state(project: Project) -> list[str]:
 
 def recovery_message(project: Project, summary: str, author_note: str | None,
                      author_edits: list[Edit] | None = None, after_plan: bool = False,
-                     rebuilt: bool = False) -> dict:
+                     rebuilt: bool = False) -> Message:
     """The first new message of a resumed run: where things stand, and what the author changed.
     A rebuilt run (no state, no summary) also gets the end of the latest chapter."""
     tail_name, tail = latest_chapter_tail(project) if rebuilt else ("", "")
     text = render("recovery.md.j2", project_name=project.name, summary=summary, files=project.files(),
                   outline=read_outline(project), author_note=author_note or "", edits=author_edits or [],
                   after_plan=after_plan, rebuilt=rebuilt, tail=tail, tail_name=tail_name)
-    return {"role": "user", "content": text}
+    return user(Kind.RESUME_NOTE, text)
 
 
-def answer_dangling_tool_calls(messages: list[dict]) -> list[dict]:
+def answer_dangling_tool_calls(messages: list[Message]) -> list[Message]:
     """A copy of `messages` in which every tool call has a result (a run stopped mid-turn)."""
-    repaired: list[dict] = []
-    pending: list[dict] = []
+    repaired: list[Message] = []
+    pending: list[ToolCall] = []
     for message in messages:
-        if message.get("role") != "tool" and pending:
+        if message.kind != Kind.TOOL_RESULT and pending:
             repaired += [_not_executed(call) for call in pending]
             pending = []
-        if message.get("role") == "tool":
-            pending = [c for c in pending if c["id"] != message.get("tool_call_id")]
+        if message.kind == Kind.TOOL_RESULT:
+            pending = [c for c in pending if c.id != message.tool_call_id]
         repaired.append(message)
-        if message.get("role") == "assistant":
-            pending = list(message.get("tool_calls") or [])
+        if message.kind == Kind.REPLY:
+            pending = list(message.tool_calls)
     return repaired + [_not_executed(call) for call in pending]
 
 
-def _not_executed(call: dict) -> dict:
-    return {"role": "tool", "tool_call_id": call["id"],
-            "content": render("not_executed.md.j2", tool_name=call["function"]["name"])}
+def _not_executed(call: ToolCall) -> Message:
+    return tool_result(call.id, render("not_executed.md.j2", tool_name=call.name))

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import tiktoken
 
+from .messages import HistoryRequest, Message, from_wire
+
 PER_MESSAGE_OVERHEAD = 4
 
 
@@ -21,18 +23,19 @@ def count_text(text: str) -> int:
     return len(_encoding().encode(text, disallowed_special=()))
 
 
-def estimate_message(message: dict) -> int:
-    """Estimated tokens of one chat message, including reasoning and tool-call arguments."""
+def estimate_message(message: Message | dict) -> int:
+    """Estimated tokens of one chat message, including reasoning and tool-call arguments (a message
+    in its JSON form, as a test or a bench reads a request back, counts the same)."""
+    if isinstance(message, dict):
+        message = from_wire(message)
     total = PER_MESSAGE_OVERHEAD
-    for key in ("content", "reasoning_content", "reasoning"):
-        value = message.get(key)
-        if isinstance(value, str) and value:
-            total += count_text(value)
-    for call in message.get("tool_calls") or []:
-        function = call.get("function", {})
-        total += count_text(function.get("name", "")) + count_text(function.get("arguments", ""))
-    if message.get("reasoning_details"):
-        total += count_text(json.dumps(message["reasoning_details"]))
+    for text in (message.content, message.reasoning):
+        if isinstance(text, str) and text:
+            total += count_text(text)
+    for call in message.tool_calls:
+        total += count_text(call.name) + count_text(call.arguments)
+    if message.reasoning_details:
+        total += count_text(json.dumps(message.reasoning_details))
     return total
 
 
@@ -42,17 +45,19 @@ class ContextMeter:
     def __init__(self, tools: list[dict]):
         self.tools_tokens = count_text(json.dumps(tools)) if tools else 0
         self.reported: int | None = None
-        self.reported_messages: list[dict] | None = None  # the history list the figure belongs to
+        self.reported_version: int | None = None  # the history version the figure belongs to
         self.reported_count = 0  # how many of its messages the figure covers
 
-    def record(self, prompt_tokens: int, completion_tokens: int, messages: list[dict]) -> None:
-        """The server's exact figure for `messages` (the request plus the reply just appended).
-        It holds while that same list only grows; a rewritten or rebuilt list is estimated whole."""
+    def record(self, prompt_tokens: int, completion_tokens: int, version: int, count: int) -> None:
+        """The server's exact figure for the first `count` messages of the history at `version`
+        (the request plus the reply just appended). It holds while that version only grows; a
+        rewritten history has a new version, and a request assembled otherwise is estimated whole."""
         self.reported = prompt_tokens + completion_tokens
-        self.reported_messages = messages
-        self.reported_count = len(messages)
+        self.reported_version = version
+        self.reported_count = count
 
-    def used(self, messages: list[dict]) -> int:
-        if messages is not self.reported_messages or self.reported_count > len(messages):
+    def used(self, messages: list[Message]) -> int:
+        version = messages.version if isinstance(messages, HistoryRequest) else None
+        if self.reported is None or version != self.reported_version or self.reported_count > len(messages):
             return self.tools_tokens + sum(estimate_message(m) for m in messages)
         return self.reported + sum(estimate_message(m) for m in messages[self.reported_count:])

@@ -14,6 +14,7 @@ from .caller import Caller, FailsAs
 from .client import ModelClient
 from .context import story_bible, tail_words
 from .manuscript import chapter_files
+from .messages import Kind, Message, system, user
 from .outline import (OutlineEntry, chapter_number, chapters_named, load_outline, outline_title, parse_outline,
                       read_outline, set_up_by)
 from .project import Project
@@ -116,14 +117,14 @@ def outline_context(project: Project, filename: str) -> str:
                   condensed=True, **common)
 
 
-def writer_messages(project: Project, filename: str, brief: str, target_words: int | None) -> list[dict]:
+def writer_messages(project: Project, filename: str, brief: str, target_words: int | None) -> list[Message]:
     previous_name, previous_tail, previous_synopsis = previous_chapter(project, filename)
     return [
-        {"role": "system", "content": render("writer_system.md.j2", banned_phrases=banned_phrases(project))},
-        {"role": "user", "content": render(
+        system(render("writer_system.md.j2", banned_phrases=banned_phrases(project))),
+        user(Kind.TASK, render(
             "writer_request.md.j2", filename=filename, brief=brief, target_words=target_words,
             bible=story_bible(project), previous_name=previous_name, previous_tail=previous_tail,
-            previous_synopsis=previous_synopsis, outline=outline_context(project, filename))},
+            previous_synopsis=previous_synopsis, outline=outline_context(project, filename))),
     ]
 
 

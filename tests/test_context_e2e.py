@@ -84,3 +84,17 @@ def test_full_context_keeps_the_original_behaviour(server, run_cli, tmp_path):
     assert [a.get("content") for a in arguments[1:]] == [CHAPTERS[1], CHAPTERS[2]]
     assert len(last) == 2 + 3 * 2  # system, task, then three turns of (assistant, tool)
     assert_clean_protocol(server)
+
+
+def test_full_context_counts_on_the_servers_usage_until_the_history_is_rewritten(server, run_cli, tmp_path):
+    """The server says the first request and reply came to 60,010 tokens (far more than an offline
+    count): in full context that figure measures the history, so the next request is compressed
+    first; once compressed, the new history is counted afresh and the run goes on."""
+    server.add(tool_turn(tool_call("create_project", project_name="Counted"), usage=(60_000, 10)),
+               Turn(content="Hale opened a project."), Turn(content="done"))
+    result = run_cli("write", "x", "--context", "full", "--compress-at", "50000")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Compressing 4 older messages into a summary" in result.stdout and result.stdout.count("Compressing") == 1
+    assert "tools" not in server.requests[1] and "tools" in server.requests[2]
+    assert server.requests[2]["messages"][2]["content"].startswith("[Context summary]")
+    assert_clean_protocol(server)

@@ -19,9 +19,9 @@ LAYERS = [
     ("caller", {"caller", "retry", "api_errors", "writer", "drafting"}),
     ("client", {"client"}),
     ("tools", {"tools"}),
-    ("messages", {"messages"}),
     ("ground", {"", "project", "session", "settings", "prompts", "outline", "manuscript", "errors", "locate", "checks",
                 "style", "instructions", "edits", "lock", "tokens", "export", "flags", "setting_errors"}),
+    ("messages", {"messages"}),  # the typed conversation: a leaf that session and tokens build on
 ]
 
 # Edges against RESHAPE's direction that the code still has (see the reshaping's report).

@@ -71,7 +71,7 @@ def test_a_resumed_run_knows_its_files_and_outline(tmp_path):
     book.call("create_project", project_name="Fox")
     book.call("write_file", filename="outline.md", content=OUTLINE)
     book.call("write_file", filename="chapter_01.md", content="# Chapter 1\n\nSnow.")
-    note = recovery_message(book.workspace.project, None, None)
+    note = recovery_message(book.workspace.project, None, None).wire()
     step = next_step(read_state([{"role": "system", "content": "rules"}, note]))
     assert (step.kind, step.chapter, step.chapters) == ("chapter", 2, 2)
 
@@ -130,7 +130,7 @@ def test_a_planning_run_ends_after_the_outline_and_the_next_run_drafts_the_edite
         step = next_step(read_state(messages))
         assert (step.kind, step.planning, step.chapters) == ("done", True, 2)
     (book.workspace.project.root / "outline.md").write_text(OUTLINE.replace("Snow", "Ice"))
-    note = recovery_message(book.workspace.project, None, None, after_plan=True)
+    note = recovery_message(book.workspace.project, None, None, after_plan=True).wire()
     drafting = [{"role": "system", "content": system_prompt(20)}] + book.messages[1:] + [note]
     step = next_step(read_state(drafting))
     assert (step.kind, step.chapter, step.entry.title, step.planning) == ("chapter", 1, "Ice", False)

@@ -252,6 +252,6 @@ def test_state_is_saved_without_the_key(server, run_cli, tmp_path):
     assert run_cli("write", "x").returncode == 0
     state_file = tmp_path / "projects/Saved/.kimi_writer/session.json"
     state = json.loads(state_file.read_text())
-    assert state["version"] == 1 and state["iteration"] == 2 and state["project_dir"].endswith("Saved")
+    assert state["version"] == 2 and state["iteration"] == 2 and state["project_dir"].endswith("Saved")
     assert state["messages"][-1] == {"role": "assistant", "content": "done"}
     assert TEST_KEY not in state_file.read_text()

@@ -16,6 +16,7 @@ from ..client import ModelClient
 from ..display import make_display
 from ..errors import UserError
 from ..instructions import system_prompt
+from ..messages import Kind, system, user
 from ..project import PathRefused, Project, writable_problem
 from ..retry import Backoff
 from ..session import SessionState
@@ -111,9 +112,9 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
     if not prompt:
         raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
     messages = [
-        {"role": "system", "content": system_prompt(settings.max_iterations, plan_only=settings.plan_only,
-                                                    drafting=settings.writer_model is not None)},
-        {"role": "user", "content": prompt},
+        system(system_prompt(settings.max_iterations, plan_only=settings.plan_only,
+                             drafting=settings.writer_model is not None)),
+        user(Kind.TASK, prompt),
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url,
                          plan_only=settings.plan_only)
@@ -151,8 +152,8 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
     hold(found.project)
     for notice in found.notices:
         typer.echo(notice)
-    system = {"role": "system", "content": system_prompt(settings.max_iterations, found.project,
-                                                          settings.plan_only, settings.writer_model is not None)}
+    rules = system(system_prompt(settings.max_iterations, found.project,
+                                 settings.plan_only, settings.writer_model is not None))
     if found.state is not None:
         state = found.state
         author_edits = edits.find_edits(found.project, state.file_hashes)
@@ -160,11 +161,11 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
                                                 after_plan=state.plan_only and not settings.plan_only)
         edits.accept(found.project, state.file_hashes, author_edits)
         messages = recovery.answer_dangling_tool_calls(state.messages)
-        state.messages = [system] + messages[1:] + [resume_note]  # this run's rules (a plan-only run's end)
+        state.messages = [rules] + messages[1:] + [resume_note]  # this run's rules (a plan-only run's end)
         state.outcome = None
     else:
         resume_note = recovery.recovery_message(found.project, found.summary, note, rebuilt=found.rebuilt)
-        state = SessionState(prompt=note or f"(resumed from {argument})", messages=[system, resume_note],
+        state = SessionState(prompt=note or f"(resumed from {argument})", messages=[rules, resume_note],
                              model=settings.model, base_url=settings.base_url)
     state.plan_only = settings.plan_only
     state.project_dir = str(found.project.root)

@@ -14,17 +14,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from ..compression import SUMMARY_PREFIX
-from ..context import RESUME_PREFIX
 from ..outline import OUTLINE_FILE, OutlineEntry, chapter_number, parse_outline
-from ..prompts import render
+from ..prompts import MARKERS, render
 from ..tools import CREATE_PROJECT, LIST_FILES, READ_FILE, WRITE_FILE
 
 DEFAULT_CHAPTERS = 3  # when neither the outline nor the author says how many
 MAX_CHAPTERS = 5  # a small model's book stays short
 LOOKS = (LIST_FILES.name, READ_FILE.name)
-BOOK_CONTEXT = "[Book context]"
-NOTE_PREFIXES = (BOOK_CONTEXT, RESUME_PREFIX, SUMMARY_PREFIX)  # the agent's own notes, not the author's words
+# The agent's own notes, not the author's words (the server sees only their text, not their kind).
+NOTE_PREFIXES = (MARKERS.book_context, MARKERS.resumed, MARKERS.context_summary)
 _NUMBER_WORDS = "one two three four five six seven eight nine ten".split()
 _REQUESTED = re.compile(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")[\s-]+chapters?\b", re.I)
 _TAIL = re.compile(r"\n## End of .+?, the latest chapter\n…?(.*)$", re.S)
@@ -39,9 +37,9 @@ _EXISTS_FAILURE = re.compile(rf"^`{re.escape(WRITE_FILE.name)}` failed: (.+?) al
 _LISTED_FILE = re.compile(r"^- (.+?)(?: \([\d,]+ words\))?:", re.M)
 # A note's prefix -> (heading of its file list, heading of its outline, what may follow the outline).
 _NOTES = {
-    BOOK_CONTEXT: ("## Chapters written\n", "## Outline (outline.md)\n",
+    MARKERS.book_context: ("## Chapters written\n", "## Outline (outline.md)\n",
                    ("\n\n## Story bible: ", "\n\n## Chapters written\n", "\n\n## End of ")),
-    RESUME_PREFIX: ("## Files in the project\n", "## The current outline (outline.md)\n",
+    MARKERS.resumed: ("## Files in the project\n", "## The current outline (outline.md)\n",
                     ("\n\n## A note from the author", "\n\nThe planning run is over", "\n\nContinue the book")),
 }
 
@@ -132,7 +130,7 @@ def _read_calls(state: BookState, calls: list[dict]) -> None:
     if not isinstance(arguments, dict) or state.last_tool != WRITE_FILE.name:
         return
     content = arguments.get("content")
-    if arguments.get("filename") == OUTLINE_FILE and isinstance(content, str) and not content.startswith("["):
+    if arguments.get("filename") == OUTLINE_FILE and isinstance(content, str) and not content.startswith(MARKERS.write_stub):
         state.outline = content  # full context mode; a landed write's stub starts with "["
 
 
