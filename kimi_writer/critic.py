@@ -23,6 +23,7 @@ from .context import story_bible
 from .edits import content_hash
 from .errors import UserError
 from .ledger import LEDGER_FILE, ledger_for
+from .messages import Kind, Message, system, tool_result, user
 from .outline import OutlineEntry, chapter_number, chapter_target, load_outline
 from .project import Project, count_words
 from .prompts import render
@@ -166,7 +167,7 @@ def _bible(project: Project) -> list[tuple[str, str]]:
 
 
 def critic_messages(project: Project, filename: str, text: str, flags: list[str],
-                    chapter_words: int | None = None) -> list[dict]:
+                    chapter_words: int | None = None) -> list[Message]:
     """The critic's request for the chapter `filename` whose text is `text`."""
     entry, following = outline_entry(project, filename)
     previous_name, previous_tail, _ = previous_chapter(project, filename)
@@ -176,7 +177,7 @@ def critic_messages(project: Project, filename: str, text: str, flags: list[str]
                      previous_name=previous_name, previous_tail=previous_tail,
                      next_synopsis=f"{following.title}: {following.synopsis}".strip(": ") if following else "",
                      flags=flags)
-    return [{"role": "system", "content": render("critic_system.md.j2")}, {"role": "user", "content": request}]
+    return [system(render("critic_system.md.j2")), user(Kind.TASK, request)]
 
 
 # --- the model ----------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ class ForcedToolClient(ModelClient):
 
     forced = True
 
-    def _request(self, messages: list, tools: list[dict] | None, max_tokens: int) -> dict[str, Any]:
+    def _request(self, messages: list[Message], tools: list[dict] | None, max_tokens: int) -> dict[str, Any]:
         request = super()._request(messages, tools, max_tokens)
         if tools:
             name = tools[0]["function"]["name"]
@@ -225,14 +226,12 @@ def parse_review(turn: AssistantTurn) -> tuple[ReviewArgs | None, str, list[str]
             f"`{'.'.join(map(str, e['loc'])) or 'arguments'}`: {e['msg']}" for e in error.errors()]
 
 
-def _retry_request(messages: list[dict], turn: AssistantTurn, problem: str, errors: list[str]) -> list[dict]:
+def _retry_request(messages: list[Message], turn: AssistantTurn, problem: str, errors: list[str]) -> list[Message]:
     """The request again, with the bad reply and what was wrong with it (as the call's tool result)."""
     note = render("critic_retry.md.j2", problem=problem, errors=errors)
-    reply = turn.to_message()
     if not turn.tool_calls:
-        return [*messages, reply, {"role": "user", "content": note}]
-    answers = [{"role": "tool", "tool_call_id": call.id, "content": note} for call in turn.tool_calls]
-    return [*messages, reply, *answers]
+        return [*messages, turn.to_message(), user(Kind.NUDGE, note)]
+    return [*messages, turn.to_message(), *(tool_result(call.id, note) for call in turn.tool_calls)]
 
 
 class Critic:
@@ -261,7 +260,7 @@ class Critic:
             messages = _retry_request(messages, turn, problem, errors)
         raise NotReviewed(f"the critic's review was malformed twice ({problem.rstrip('.')})")
 
-    def _call(self, messages: list[dict]) -> AssistantTurn:
+    def _call(self, messages: list[Message]) -> AssistantTurn:
         """One critic turn; a server that refuses a forced tool_choice is asked again with "auto"."""
         self.caller.check_budget(self.caller.measure(messages))
         try:

@@ -13,6 +13,7 @@ from .checks import check_chapter, warning_lines
 from .context import story_bible
 from .critic import Critic, NotReviewed, Quiet, Review, outline_entry
 from .errors import BudgetExceeded
+from .messages import Kind, Message, system, user
 from .outline import chapter_target
 from .project import Project
 from .prompts import render
@@ -86,7 +87,7 @@ def is_better(new: Review, old: Review) -> bool:
 
 
 def revision_messages(project: Project, name: str, text: str, review: Review,
-                      chapter_words: int | None) -> list[dict]:
+                      chapter_words: int | None) -> list[Message]:
     """The writer's request: the chapter, the critic's notes and issues, the ledger, bible and outline entry."""
     entry, _ = outline_entry(project, name)
     request = render("revise_request.md.j2", filename=name, target=chapter_target(project, name, chapter_words),
@@ -94,8 +95,7 @@ def revision_messages(project: Project, name: str, text: str, review: Review,
                      continuity_issues=review.continuity_issues, entry=entry,
                      bible=[(n, t) for n, t in story_bible(project) if n != ledger.LEDGER_FILE],
                      ledger=ledger.ledger_for(project, name), text=text)
-    return [{"role": "system", "content": render("revise_system.md.j2", banned_phrases=banned_phrases(project))},
-            {"role": "user", "content": request}]
+    return [system(render("revise_system.md.j2", banned_phrases=banned_phrases(project))), user(Kind.TASK, request)]
 
 
 def flags_of(project: Project, name: str, text: str, chapter_words: int | None) -> list[str]:
