@@ -13,9 +13,10 @@ import json
 import re
 
 from .compression import head_length, split_point
-from .manuscript import chapter_files, project_is_collection
+from .ledger import LEDGER_FILE, ledger_for
+from .manuscript import chapter_files, project_is_collection, unwritten_chapters
 from .messages import Kind, Message, user
-from .outline import read_outline
+from .outline import load_outline, part_filename, read_outline
 from .project import Project
 from .prompts import render
 
@@ -23,6 +24,7 @@ TAIL_WORDS = 500
 BIBLE_WORDS = 1500  # per story-bible file; longer ones are cut, the model can read_file them
 SUMMARY_WORDS = 40  # of a chapter summary made from the chapter's own text
 RECENT_TURNS = 1
+LEDGER_TOKENS = 360  # of continuity.md in the book context, which lists every chapter's summary as well
 
 
 def stub_write(message: Message, call_id: str, name: str, words: int, text: str) -> Message:
@@ -73,11 +75,13 @@ def _text(project: Project, name: str) -> str:
     return project.read_if_file(name) or ""
 
 
-def story_bible(project: Project) -> list[tuple[str, str]]:
-    """(file, text) of every planning file but the outline: characters, setting, style notes."""
+def story_bible(project: Project, ledger: str = "") -> list[tuple[str, str]]:
+    """(file, text) of every planning file but the outline: characters, setting, style notes;
+    continuity.md too, unless its excerpt `ledger` is sent instead."""
     chapter_names = {info.name for _, info in chapter_files(project)}
     return [(f.name, _cut(_text(project, f.name), BIBLE_WORDS, f.name)) for f in project.files()
-            if f.name not in chapter_names and f.name not in ("outline.md", "banned_phrases.txt", "review.md")]
+            if f.name not in chapter_names and f.name not in ("outline.md", "banned_phrases.txt", "review.md")
+            and not (ledger and f.name == LEDGER_FILE)]
 
 
 def tail_words(text: str, words: int = TAIL_WORDS) -> str:
@@ -97,9 +101,10 @@ def book_context(project: Project, summaries: dict[str, str]) -> str:
               for _, c in numbered]
     collection = project_is_collection(project)  # a story does not continue the last one's ending
     tail_name, tail = ("", "") if collection else latest_chapter_tail(project, numbered)
+    ledger = next_chapter_ledger(project)
     return render("book_context.md.j2", project_name=project.name, outline=read_outline(project),
-                  bible=story_bible(project), summaries=listed, tail=tail, tail_name=tail_name,
-                  parts="Stories" if collection else "Chapters")
+                  bible=story_bible(project, ledger), ledger=ledger, summaries=listed, tail=tail,
+                  tail_name=tail_name, parts="Stories" if collection else "Chapters")
 
 
 def _cut(text: str, limit: int, name: str) -> str:

@@ -22,7 +22,7 @@ from .client import AssistantTurn, ModelClient
 from .context import story_bible
 from .edits import content_hash
 from .errors import UserError
-from .ledger import LEDGER_FILE, ledger_for
+from .ledger import ledger_for
 from .messages import Kind, Message, system, tool_result, user
 from .outline import OutlineEntry, chapter_number, chapter_target, load_outline
 from .project import Project, count_words
@@ -161,19 +161,15 @@ def mechanical_flags(project: Project, chapter_words: int | None = None) -> dict
     return {report.name: warning_lines([report]) for report in checked}
 
 
-def _bible(project: Project) -> list[tuple[str, str]]:
-    """The story bible without the ledger file, whose excerpt the request carries apart."""
-    return [(name, text) for name, text in story_bible(project) if name != LEDGER_FILE]
-
-
 def critic_messages(project: Project, filename: str, text: str, flags: list[str],
                     chapter_words: int | None = None) -> list[Message]:
     """The critic's request for the chapter `filename` whose text is `text`."""
     entry, following = outline_entry(project, filename)
+    ledger = ledger_for(project, filename)
     previous_name, previous_tail, _ = previous_chapter(project, filename)
     request = render("critic_request.md.j2", filename=filename, text=text, entry=entry,
                      target=chapter_target(project, filename, chapter_words), words=count_words(text),
-                     bible=_bible(project), ledger=ledger_for(project, filename),
+                     bible=story_bible(project, ledger), ledger=ledger,
                      previous_name=previous_name, previous_tail=previous_tail,
                      next_synopsis=f"{following.title}: {following.synopsis}".strip(": ") if following else "",
                      flags=flags)

@@ -11,10 +11,11 @@ then the places and objects it names.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 from .outline import chapter_number, load_outline
-from .project import PathRefused, Project
+from .project import Project, ProjectError
 from .prompts import render
 from .tokens import count_text
 
@@ -31,6 +32,7 @@ _HEADING_ALIASES = {"threads": "threads", "open threads": "threads", "open threa
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _NAME_END = re.compile(r"\s+[—–-]\s+|[—–:(,;]|\s+-\s*")
+_WRITING = threading.Lock()  # chapters reviewed in parallel add their facts one at a time
 _TITLES = {"mr", "mrs", "ms", "miss", "dr", "sir", "lady", "lord", "inspector", "captain", "detective",
            "sergeant", "professor", "father", "mother", "aunt", "uncle", "the", "old", "young"}
 
@@ -130,22 +132,31 @@ def _blank_ledger() -> str:
 def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Append new facts, as `- fact` bullets, under their sections of continuity.md (made with all
     five sections when absent). The author's lines stay as they are; duplicates and unknown
-    sections are dropped; a continuity.md that leads outside the project is left alone.
-    Returns the facts added."""
-    if project.safe_name(LEDGER_FILE) is None:
-        return []
-    text = project.read_if_file(LEDGER_FILE)
-    if text is None:
-        text = _blank_ledger()
-    lines = text.splitlines(keepends=True)
-    sections = parse_ledger(lines)
-    added = _new_facts(sections, facts)
-    if added:
-        try:
-            project.write(LEDGER_FILE, "".join(_insert(lines, sections, added, _newline(text))), "overwrite")
-        except PathRefused:
+    sections are dropped; a continuity.md that leads outside the project, or is not UTF-8, is left
+    alone. Returns the facts added."""
+    with _WRITING:
+        text = _ledger_to_extend(project)
+        if text is None:
             return []
-    return added
+        lines = text.splitlines(keepends=True)
+        sections = parse_ledger(lines)
+        added = _new_facts(sections, [(str(key).strip().lower(), fact) for key, fact in facts])
+        if added:
+            project.write(LEDGER_FILE, "".join(_insert(lines, sections, added, _newline(text))), "overwrite")
+        return added
+
+
+def _ledger_to_extend(project: Project) -> str | None:
+    """The exact text of continuity.md, a blank ledger when there is none, or None when it must be
+    left alone (a link that leads outside, a folder, text that is not UTF-8)."""
+    if project.safe_name(LEDGER_FILE) is None:
+        return None
+    if not project.resolve(LEDGER_FILE).exists():
+        return _blank_ledger()
+    try:
+        return project.read(LEDGER_FILE)[1]
+    except (ProjectError, OSError):
+        return None
 
 
 def read_ledger(project: Project) -> dict[str, list[str]]:
@@ -169,12 +180,19 @@ def item_name(item: str) -> str:
 
 
 def _named_in(item: str, text: str) -> bool:
-    """Whether `text` names the item: its whole name, or one of its words that is not a title."""
+    """Whether `text` names the item: its whole name, or a word of it that is not a title."""
     name = item_name(item)
     if not name:
         return False
     candidates = [name] + [w for w in name.split() if len(w) > 2 and w.lower().strip(".") not in _TITLES]
-    return any(re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) for word in candidates)
+    return any(_capitalized_in(word, text) for word in candidates)
+
+
+def _capitalized_in(word: str, text: str) -> bool:
+    """Whether `word` is in `text` as a whole word written with a capital (any case otherwise):
+    "MARA" matches "Mara", "Will" does not match "will"."""
+    pattern = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)", re.I)
+    return any(match.group(0)[:1].isupper() for match in pattern.finditer(text))
 
 
 def chapter_synopsis(project: Project, filename: str) -> str:

@@ -90,11 +90,11 @@ def revision_messages(project: Project, name: str, text: str, review: Review,
                       chapter_words: int | None) -> list[Message]:
     """The writer's request: the chapter, the critic's notes and issues, the ledger, bible and outline entry."""
     entry, _ = outline_entry(project, name)
+    excerpt = ledger.ledger_for(project, name)
     request = render("revise_request.md.j2", filename=name, target=chapter_target(project, name, chapter_words),
                      overall=review.overall, scores=review.scores, reasons=review.reasons, notes=review.notes,
                      continuity_issues=review.continuity_issues, entry=entry,
-                     bible=[(n, t) for n, t in story_bible(project) if n != ledger.LEDGER_FILE],
-                     ledger=ledger.ledger_for(project, name), text=text)
+                     bible=story_bible(project, excerpt), ledger=excerpt, text=text)
     return [system(render("revise_system.md.j2", banned_phrases=banned_phrases(project))), user(Kind.TASK, request)]
 
 

@@ -13,6 +13,7 @@ from .api_errors import Scrubber
 from .caller import Caller, FailsAs
 from .client import ModelClient
 from .context import story_bible, tail_words
+from .ledger import ledger_for
 from .manuscript import chapter_files
 from .messages import Kind, Message, system, user
 from .outline import (OutlineEntry, chapter_number, chapters_named, load_outline, outline_title, parse_outline,
@@ -119,12 +120,14 @@ def outline_context(project: Project, filename: str) -> str:
 
 def writer_messages(project: Project, filename: str, brief: str, target_words: int | None) -> list[Message]:
     previous_name, previous_tail, previous_synopsis = previous_chapter(project, filename)
+    ledger = ledger_for(project, filename)
     return [
         system(render("writer_system.md.j2", banned_phrases=banned_phrases(project))),
         user(Kind.TASK, render(
             "writer_request.md.j2", filename=filename, brief=brief, target_words=target_words,
-            bible=story_bible(project), previous_name=previous_name, previous_tail=previous_tail,
-            previous_synopsis=previous_synopsis, outline=outline_context(project, filename))),
+            bible=story_bible(project, ledger), ledger=ledger, previous_name=previous_name,
+            previous_tail=previous_tail, previous_synopsis=previous_synopsis,
+            outline=outline_context(project, filename))),
     ]
 
 

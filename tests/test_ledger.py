@@ -123,3 +123,27 @@ def test_excerpt_stays_within_budget_keeping_the_newest_timeline(tmp_path):
     assert count_text(excerpt) <= 200
     assert "number 199 " in excerpt and "number 1 " not in excerpt
     assert excerpt.index("number 198 ") < excerpt.index("number 199 ")
+
+
+def test_names_match_when_written_with_a_capital(tmp_path):
+    ledger = "## Characters\n- WILL — the smith\n- Rowan: a girl\n- Inspector Hale — tired\n"
+    (tmp_path / "outline.md").write_text("# B\n\n1. **One** — Inspector Blake says she will wait; Will frowns.\n"
+                                         "2. **Two** — the inspector and the rowan tree.\n", encoding="utf-8")
+    (tmp_path / LEDGER_FILE).write_text(ledger, encoding="utf-8")
+    project = Project(tmp_path)
+    first = ledger_for(project, "chapter_01.md")
+    assert "WILL — the smith" in first and "Hale" not in first and "Rowan" not in first
+    assert ledger_for(project, "chapter_02.md") == ""
+
+
+def test_a_ledger_that_is_not_utf8_is_left_alone(tmp_path):
+    project = _project(tmp_path)
+    (tmp_path / LEDGER_FILE).write_bytes(b"## Characters\n- Mara \xff\n")
+    assert add_facts(project, [("Characters", "Tobin")]) == []
+    assert (tmp_path / LEDGER_FILE).read_bytes() == b"## Characters\n- Mara \xff\n"
+
+
+def test_section_keys_are_read_in_any_case(tmp_path):
+    project = _project(tmp_path)
+    assert add_facts(project, [(" Threads", "The letter")]) == [("threads", "The letter")]
+    assert "## Open threads\n- The letter\n" in (tmp_path / LEDGER_FILE).read_text(encoding="utf-8")
