@@ -84,6 +84,13 @@ def story_bible(project: Project, ledger: str = "") -> list[tuple[str, str]]:
             and not (ledger and f.name == LEDGER_FILE)]
 
 
+def next_chapter_ledger(project: Project) -> str:
+    """The ledger excerpt for the book's next chapter to write (the outline's first unwritten one)."""
+    unwritten, _ = unwritten_chapters(project)
+    entry = next((e for e in load_outline(project) if e.number == unwritten[0]), None) if unwritten else None
+    return ledger_for(project, part_filename(entry) if entry else "", LEDGER_TOKENS)
+
+
 def tail_words(text: str, words: int = TAIL_WORDS) -> str:
     return " ".join(text.split()[-words:])
 
