@@ -107,6 +107,10 @@ def test_new_facts_reach_continuity_md_and_the_next_request(tmp_path, server, ru
     assert run_cli("review", str(root), "--chapters", "2").returncode == 0
     assert "Hale: grey eyes, walks with a cane" in server.requests[1]["messages"][1]["content"]
     assert (root / "review.md").is_file() and "Review of" not in server.requests[1]["messages"][1]["content"]
+    server.add(Turn(content="# Chapter 2: The Docks\n\nHale limped to the docks.\n"))
+    drafted = run_cli("draft", str(root), "--chapters", "2", "--overwrite")
+    assert drafted.returncode == 0, drafted.stdout + drafted.stderr
+    assert "Hale: grey eyes, walks with a cane" in server.requests[2]["messages"][1]["content"]  # the writer's
     assert "Hale: grey eyes" not in server.requests[0]["messages"][1]["content"]
 
 
