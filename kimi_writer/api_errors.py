@@ -39,9 +39,11 @@ class Scrubber:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Scrubber":
-        """Every secret of a run: both keys, and the credentials of both base URLs."""
-        keys = [secret.get_secret_value() for secret in (settings.api_key, settings.writer_api_key) if secret]
-        passwords = url_secrets(settings.base_url) + url_secrets(settings.writer_base_url)
+        """Every secret of a run: the keys, and the credentials of the base URLs (planner, writer, critic)."""
+        keys = [secret.get_secret_value() for secret in (settings.api_key, settings.writer_api_key,
+                                                          settings.critic_api_key) if secret]
+        passwords = url_secrets(settings.base_url) + url_secrets(settings.writer_base_url) \
+            + url_secrets(settings.critic_base_url)
         return cls(keys + [key.strip() for key in keys], passwords)
 
     def __call__(self, text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import draft, export, lint, outline, status, write
+from .commands import draft, export, lint, outline, review, revise, status, write
 from .options import Command, VersionOption
 
 app = typer.Typer(
@@ -26,3 +26,5 @@ app.command("export", cls=Command)(export.export_command)
 app.command("lint", cls=Command)(lint.lint_command)
 app.command("status", cls=Command)(status.status_command)
 app.command("outline", cls=Command)(outline.outline_command)
+app.command("review", cls=Command)(review.review_command)
+app.command("revise", cls=Command)(revise.revise_command)

@@ -80,7 +80,7 @@ def story_bible(project: Project, ledger: str = "") -> list[tuple[str, str]]:
     continuity.md too, unless its excerpt `ledger` is sent instead."""
     chapter_names = {info.name for _, info in chapter_files(project)}
     return [(f.name, _cut(_text(project, f.name), BIBLE_WORDS, f.name)) for f in project.files()
-            if f.name not in chapter_names and f.name != "outline.md" and f.name != "banned_phrases.txt"
+            if f.name not in chapter_names and f.name not in ("outline.md", "banned_phrases.txt", "review.md")
             and not (ledger and f.name == LEDGER_FILE)]
 
 

@@ -15,6 +15,7 @@ from .locate import resume_command
 from .manuscript import chapter_files, project_is_collection
 from .outline import chapter_target, load_outline, part_noun
 from .project import STATE_DIR, FileInfo, PathRefused, Project
+from .reviews import has_reviews, score_cell
 from .session import STATE_FILE, RunRecord, SessionState
 
 
@@ -44,20 +45,22 @@ def chapter_table(project: Project, chapter_words: int | None = None) -> tuple[T
     entries = load_outline(project)
     files = {number: info for number, info in chapter_files(project) if number is not None}
     table = Table(title=f"{project.name}: outline against manuscript")
+    scored = has_reviews(project)  # a score column once the critic has reviewed a chapter
     for column, justify in (("#", "right"), ("title", "left"), ("file", "left"), ("words", "right"),
-                            ("target", "right"), ("modified", "left")):
+                            ("target", "right"), *((("score", "right"),) if scored else ()), ("modified", "left")):
         table.add_column(column, justify=justify)
     for entry in entries:
         info = files.get(entry.number)
         target = chapter_target(project, info.name, chapter_words) if info else (chapter_words or entry.target_words)
         table.add_row(str(entry.number), entry.title, info.name if info else "not written",
                       f"{info.words:,}" if info else "—", f"{target:,}" if target else "—",
+                      *([score_cell(project, info.name) if info else "—"] if scored else []),
                       _modified(project, info) if info else "—")
     planned = {entry.number for entry in entries}
     for number, info in sorted(files.items()):
         if number not in planned:
             table.add_row(str(number), "(not in the outline)", info.name, f"{info.words:,}", "—",
-                          _modified(project, info))
+                          *([score_cell(project, info.name)] if scored else []), _modified(project, info))
     written = len(planned & set(files))
     return table, len(planned), written, sum(info.words for info in files.values())
 
