@@ -226,6 +226,7 @@ class Tool:
     enabled: Callable[[Workspace], bool] = _always  # whether the model is offered it in this workspace
     parallel_safe: bool = False  # consecutive calls may run at once (--parallel)
     stubs_content: bool = False  # once its write lands, compact mode keeps a stub of its `content` (and its `summary`)
+    on_landed: Callable[[Workspace, ToolResult], ToolResult] | None = None  # after its write lands: may add to the result
 
     def schema(self) -> dict:
         """The chat-completions tool schema, generated from the argument model."""
