@@ -129,3 +129,18 @@ def test_env_review_auto_without_a_critic_model_uses_the_planners(tmp_path, serv
     assert result.returncode == 0, result.stdout + result.stderr
     assert server.requests[3]["tool_choice"] == {"type": "function", "function": {"name": "submit_review"}}
     assert COMPACT_TOP in tool_results(server)["call_3"]
+
+
+def test_review_auto_reviews_a_drafted_chapter(tmp_path, server, critic, run_cli):
+    with ScriptedServer([Turn(content=CHAPTER)], models=["writer-1"]) as writer:
+        server.add(*book_turns()[:2],
+                   planner_turn(tool_call("draft_chapter", filename="chapter_01.md", brief="Hale finds the body.")),
+                   book_turns()[-1])
+        critic.add(review_turn())
+        result = run_cli("write", "A one-chapter mystery", "--review", "auto", "--writer-model", "writer-1",
+                         "--writer-base-url", writer.base_url, *critic_flags(critic))
+        assert result.returncode == 0, result.stdout + result.stderr
+        writer.assert_complete()
+    critic.assert_complete()
+    assert CHAPTER.strip() in critic.requests[0]["messages"][1]["content"]
+    assert COMPACT_TOP in tool_results(server)["call_3"] and COMPACT_NOTE in tool_results(server)["call_3"]
