@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .caller import Caller, FailsAs
 from .checks import check_project, warning_lines
 from .client import AssistantTurn, ModelClient
-from .context import story_bible
+from .book_context import story_bible
 from .edits import content_hash
 from .errors import UserError
 from .ledger import ledger_for

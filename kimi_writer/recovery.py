@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .context import latest_chapter_tail
+from .book_context import latest_chapter_tail
 from .edits import Edit
 from .errors import UserError
 from .locate import find_project_dir

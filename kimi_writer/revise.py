@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from . import edits, ledger
 from .caller import Caller
 from .checks import check_chapter, warning_lines
-from .context import story_bible
+from .book_context import story_bible
 from .critic import Critic, NotReviewed, Quiet, Review, outline_entry
 from .errors import BudgetExceeded
 from .messages import Kind, Message, system, user

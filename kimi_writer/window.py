@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Protocol
 
-from . import compression, context, edits
+from . import book_context, compression, edits
 from .client import AssistantTurn, ToolCallRequest
 from .errors import ContextFull, FatalModelError
 from .locate import resume_command
@@ -48,7 +48,7 @@ class Window:
         """The messages to send: the history itself (`full`) or a compact assembly."""
         if self.settings.context == "full":
             return HistoryRequest(self.state.messages, self.version)
-        return context.compact_request(self.state.messages, self.workspace.project, self.state.chapter_summaries)
+        return book_context.compact_request(self.state.messages, self.workspace.project, self.state.chapter_summaries)
 
     def make_room(self) -> tuple[list[Message], int]:
         """The next request, compressed first if it reaches --compress-at, and its max_tokens,
@@ -128,9 +128,9 @@ class Window:
         if chapter_number(name) is not None:
             given = json.loads(call.arguments).get("summary")
             self.state.chapter_summaries[name] = given.strip() if isinstance(given, str) and given.strip() \
-                else context.extractive_summary(text)
+                else book_context.extractive_summary(text)
         index = next(i for i in reversed(range(len(messages))) if messages[i].kind == Kind.REPLY)
-        messages[index] = context.stub_write(messages[index], call.id, name, words, text)
+        messages[index] = book_context.stub_write(messages[index], call.id, name, words, text)
         self.version += 1
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .api_errors import Scrubber
 from .caller import Caller, FailsAs
 from .client import ModelClient
-from .context import story_bible, tail_words
+from .book_context import story_bible, tail_words
 from .ledger import ledger_for
 from .manuscript import chapter_files
 from .messages import Kind, Message, system, user

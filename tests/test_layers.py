@@ -15,7 +15,7 @@ LAYERS = [
     ("entry", {"__main__", "launch", "cli"}),
     ("commands", {"commands", "options", "status"}),  # the typer side, and what only a command shows
     ("loop", {"agent", "turns", "run_end", "display", "recovery"}),
-    ("window", {"window", "context", "compression"}),
+    ("window", {"window", "book_context", "compression"}),
     ("caller", {"caller", "retry", "api_errors", "writer", "drafting"}),
     ("client", {"client"}),
     ("tools", {"tools"}),
@@ -28,7 +28,7 @@ LAYERS = [
 KNOWN_UPWARD = {
     ("tools", "client"),  # tools.py takes ToolCallRequest from the client
     ("tools", "writer"),  # the draft_chapter tool calls the writer model
-    ("writer", "context"),  # the writer's brief reuses story_bible and tail_words
+    ("writer", "book_context"),  # the writer's brief reuses story_bible and tail_words
 }
 PRESENTATION = {"cli", "options", "commands"}  # the only modules that import typer
 

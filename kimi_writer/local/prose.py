@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..prompts import render
-from .book import BookState, Step
+from .plan import BookState, Step
 
 STOP = ("\n# Chapter", "\n## Chapter")  # a chapter ends where the model starts the next one
 TAIL_WORDS = 120  # of the previous chapter, to continue from

@@ -24,7 +24,7 @@ from ..client import Usage
 from ..errors import ContextOverflow
 from ..prompts import render
 from ..tools import WRITE_FILE
-from .book import BookState, Step, next_step, read_state, tool_fits, verdict
+from .plan import BookState, Step, next_step, read_state, tool_fits, verdict
 from .jsonscan import CallScanner
 from .prompt import chat_prompt, fit, transcript
 from .prose import STOP, prose_request

@@ -1,5 +1,6 @@
-"""What each request carries.
+"""The book context: what the model is told of the book itself, and the compact request built on it.
 
+(The window, window.py, decides which of the two policies a request follows and keeps it in budget.)
 `full` sends the whole history, every chapter's text included, as the original script did.
 `compact` (the default) stubs each write once it has landed, and sends the system prompt, the
 author's request, the latest summary and resume note, the most recent turn, and a fresh

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from kimi_writer.client import ToolCallRequest
-from kimi_writer.context import book_context
-from kimi_writer.local.book import (MAX_CHAPTERS, next_step, project_name, read_state, requested_chapters,
+from kimi_writer.book_context import book_context
+from kimi_writer.local.plan import (MAX_CHAPTERS, next_step, project_name, read_state, requested_chapters,
                                     verdict)
 from kimi_writer.recovery import recovery_message
 from kimi_writer.tools import Workspace, execute
