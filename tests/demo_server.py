@@ -222,6 +222,7 @@ GOTHIC_FACTS = [
     [("characters", "Edmund Ashby: master of Marrow Fen, a widower who will not look at his wife's portrait"),
      ("characters", "Clara Ashby: Edmund's wife, 1849-1871, said to have drowned in the fen"),
      ("objects", "Clara's portrait in the east wing gallery, water-stained to the throat"),
+     ("timeline", "Chapter 3: Agnes finds Clara's portrait; Edmund says she drowned three years ago"),
      ("threads", "Small footprints in the gallery dust (chapter 3; chapter 5)")],
     [("places", "The boathouse at the fen's edge, where the blue lights go"),
      ("objects", "Letters to Clara Ashby tied with black ribbon; the newest a month old"),
