@@ -25,5 +25,8 @@ WRITE_FLAGS = {
     "writer_model": "A second model that drafts chapters from the planner's briefs.",
     "writer_base_url": "The writer model's API URL.",
     "parallel": "Chapters drafted at once by the writer model.",
+    "review": "'auto': the critic reviews every chapter that lands and the planner reads the review; 'off'.",
+    "critic_model": ("The model that reviews chapters (--review auto, review_chapter).", "the --model"),
+    "critic_base_url": ("The critic model's API URL.", "the --base-url"),
     "show_reasoning": "Keep each turn's full reasoning on screen, not just how long the model thought.",
 }

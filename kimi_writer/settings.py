@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     critic_model: str | None = None  # the model that reviews chapters; default: model
     critic_base_url: str | None = None  # default: base_url
     critic_api_key: SecretStr | None = None  # KIMI_WRITER_CRITIC_API_KEY; default: api_key
+    review: Literal["auto", "off"] = "off"  # write --review auto: the critic reviews every chapter that lands
     parallel: int = Field(default=1, ge=1, le=16, description="chapters drafted at once")
     max_write_chars: int = Field(default=200_000, ge=1, description="the longest content of one write_file")
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +41,8 @@ class Workspace:
     max_write_chars: int = 200_000  # the longest content one write_file may carry
     owned: set[Path] = field(default_factory=set)  # project folders of this run (reopening them is fine)
     hold: Callable[[Project], str] = lambda project: ""  # locks a project for this run (lock.acquire); a notice
+    reviewer: "Callable[[Project, str], ToolResult] | None" = None  # a critic: enables review_chapter
+    review_landed: bool = False  # --review auto: every chapter write that lands is reviewed
 
     def require_project(self) -> Project:
         if self.project is None:
@@ -91,6 +93,12 @@ class DraftChapterArgs(BaseModel):
     filename: str = Field(description="The chapter file, e.g. 'chapter_03.md'.")
     brief: str = Field(description="The chapter's beats from the outline, its point of view, tone and ending.")
     target_words: int | None = Field(default=None, description="Length of the chapter.")
+
+
+class ReviewChapterArgs(BaseModel):
+    """Have the critic score a chapter as it is on disk: its overall score, weakest scores, top notes and continuity issues."""
+
+    filename: str = Field(description="The chapter file, e.g. 'chapter_03.md'.")
 
 
 class CompressContextArgs(BaseModel):
@@ -200,6 +208,29 @@ def draft_chapter(workspace: Workspace, args: DraftChapterArgs) -> ToolResult:
     return ToolResult(draft_result(draft, target, project), summary, written=(draft.name, draft.words))
 
 
+def review_chapter(workspace: Workspace, args: ReviewChapterArgs) -> ToolResult:
+    """The critic's compact review of a chapter (or, as a result, why it was not reviewed)."""
+    project = workspace.require_project()
+    if workspace.reviewer is None:
+        raise ToolFailure("no critic model is configured")
+    name = project.relative_name(project.resolve(args.filename))
+    if not is_chapter_file(name):
+        raise ToolFailure(f"{name} is not a chapter; review a chapter file such as chapter_03.md")
+    if project.read_if_file(name) is None:
+        raise ToolFailure(f"{name} does not exist yet; write it first")
+    return workspace.reviewer(project, name)
+
+
+def review_landed(workspace: Workspace, result: ToolResult) -> ToolResult:
+    """--review auto: a chapter write that landed gets the critic's compact review added to its result.
+    The reviewer judges each distinct text once, so an unchanged chapter is not sent again."""
+    name = result.written[0] if result.written else ""
+    if not (workspace.review_landed and workspace.reviewer and workspace.project and is_chapter_file(name)):
+        return result
+    review = workspace.reviewer(workspace.project, name)
+    return replace(result, text=f"{result.text}\n\n{review.text}", summary=f"{result.summary}; {review.summary}")
+
+
 def compress_context(workspace: Workspace, args: CompressContextArgs) -> ToolResult:
     return ToolResult(
         "Compression requested: older history will be replaced by a summary after this turn.",
@@ -216,6 +247,10 @@ def _has_writer(workspace: Workspace) -> bool:
     return workspace.writer is not None
 
 
+def _has_critic(workspace: Workspace) -> bool:
+    return workspace.reviewer is not None
+
+
 @dataclass(frozen=True)
 class Tool:
     """One tool: its schema, what it does, and what the loop needs to know about it."""
@@ -226,6 +261,7 @@ class Tool:
     enabled: Callable[[Workspace], bool] = _always  # whether the model is offered it in this workspace
     parallel_safe: bool = False  # consecutive calls may run at once (--parallel)
     stubs_content: bool = False  # once its write lands, compact mode keeps a stub of its `content` (and its `summary`)
+    on_landed: Callable[[Workspace, ToolResult], ToolResult] | None = None  # after its write lands: may add to the result
 
     def schema(self) -> dict:
         """The chat-completions tool schema, generated from the argument model."""
@@ -251,14 +287,17 @@ def _strip_titles(schema: Any) -> Any:
 
 
 CREATE_PROJECT = Tool("create_project", CreateProjectArgs, create_project)
-WRITE_FILE = Tool("write_file", WriteFileArgs, write_file, stubs_content=True)
+WRITE_FILE = Tool("write_file", WriteFileArgs, write_file, stubs_content=True, on_landed=review_landed)
 READ_FILE = Tool("read_file", ReadFileArgs, read_file)
 LIST_FILES = Tool("list_files", ListFilesArgs, list_files)
 COMPRESS_CONTEXT = Tool("compress_context", CompressContextArgs, compress_context)
-DRAFT_CHAPTER = Tool("draft_chapter", DraftChapterArgs, draft_chapter, enabled=_has_writer, parallel_safe=True)
+DRAFT_CHAPTER = Tool("draft_chapter", DraftChapterArgs, draft_chapter, enabled=_has_writer, parallel_safe=True,
+                     on_landed=review_landed)
+REVIEW_CHAPTER = Tool("review_chapter", ReviewChapterArgs, review_chapter, enabled=_has_critic)
 
 TOOLS: dict[str, Tool] = {  # every registered tool by name, in the order offered
-    tool.name: tool for tool in (CREATE_PROJECT, WRITE_FILE, READ_FILE, LIST_FILES, COMPRESS_CONTEXT, DRAFT_CHAPTER)
+    tool.name: tool for tool in (CREATE_PROJECT, WRITE_FILE, READ_FILE, LIST_FILES, COMPRESS_CONTEXT, DRAFT_CHAPTER,
+                                 REVIEW_CHAPTER)
 }
 
 
@@ -275,10 +314,10 @@ def offered(workspace: Workspace | None = None) -> list[Tool]:
 
 
 def tool_schemas(drafting: bool = False, workspace: Workspace | None = None) -> list[dict]:
-    """The schemas offered in `workspace`; without one, in a run without a writer model, or
-    every tool's with `drafting`."""
+    """The schemas offered in `workspace`; without one, in a run without a writer model (or a critic),
+    or with a writer model under `drafting`."""
     if workspace is None and drafting:
-        return [tool.schema() for tool in TOOLS.values()]
+        return [tool.schema() for tool in TOOLS.values() if tool.enabled in (_always, _has_writer)]
     return [tool.schema() for tool in offered(workspace)]
 
 

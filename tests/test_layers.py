@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kimi_writer"
 LAYERS = [
     ("entry", {"__main__", "launch", "cli"}),
     ("commands", {"commands", "options", "status"}),  # the typer side, and what only a command shows
-    ("loop", {"agent", "display", "recovery"}),
+    ("loop", {"agent", "turns", "run_end", "display", "recovery"}),
     ("window", {"window", "context", "compression"}),
     ("caller", {"caller", "retry", "api_errors", "writer", "drafting"}),
     ("client", {"client"}),

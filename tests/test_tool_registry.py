@@ -4,8 +4,10 @@ defined in a test cannot reach the CLI subprocess) against the scripted server o
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,33 @@ def test_parallel_safe_calls_run_at_once_under_parallel(server, tmp_path, regist
         assert results["first"] == results["second"] == "notes.md holds 3 words."
     else:
         assert "ran alone" in results["first"] and "ran alone" in results["second"]
+
+
+class JotArgs(BaseModel):
+    """Write a line to a file of the active project."""
+
+    filename: str
+    line: str
+
+
+def jot(workspace: Workspace, args: JotArgs) -> ToolResult:
+    name, words = workspace.require_project().write(args.filename, args.line, "overwrite")
+    return ToolResult(f"Wrote {name}.", f"jotted {name}", written=(name, words))
+
+
+def test_a_tools_on_landed_hook_adds_to_the_result_of_a_landed_write(server, tmp_path, registered):
+    def review(workspace: Workspace, result: ToolResult) -> ToolResult:
+        name, words = result.written
+        text = workspace.require_project().read(name)[1]
+        return replace(result, text=f"{result.text}\nReview of {name} ({words} words): {text!r} reads well.")
+
+    register(registered, Tool("jot", JotArgs, jot, on_landed=review))
+    server.add(Turn(reasoning="Jot it.", tool_calls=[tool_call("create_project", project_name="Notes"),
+                                ToolCall("jot", '{"filename": "notes.md", "line": "one two three"}', id="jot")]),
+               Turn(content="Done."))
+
+    assert run_agent(server, tmp_path) == ExitCode.FINISHED
+
+    assert tool_results(server)["jot"] == "Wrote notes.md.\nReview of notes.md (3 words): 'one two three' reads well."
+    state = json.loads((tmp_path / "Notes" / ".kimi_writer" / "session.json").read_text())
+    assert state["written"] == {"notes.md": 3} and "notes.md" in state["file_hashes"]

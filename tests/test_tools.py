@@ -61,7 +61,7 @@ def _keys(schema):
 
 
 def test_schema_names():
-    assert list(TOOLS) == TOOL_NAMES + ["draft_chapter"]
+    assert list(TOOLS) == TOOL_NAMES + ["draft_chapter", "review_chapter"]  # review_chapter: offered only with a critic
     assert [schema["function"]["name"] for schema in tool_schemas()] == TOOL_NAMES
     assert [schema["function"]["name"] for schema in tool_schemas(drafting=True)] == TOOL_NAMES + ["draft_chapter"]
 

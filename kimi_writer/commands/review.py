@@ -11,13 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ..api_errors import Scrubber
-from ..caller import Caller, Limits
 from ..checks import check_project, warning_lines
-from ..client import ModelClient
 from ..critic import (
-    CRITIC_FAILS,
     Critic,
-    ForcedToolClient,
     NotReviewed,
     Review,
     mechanical_flags,
@@ -29,14 +25,13 @@ from ..options import OWN, fail, load_settings, setting_flags
 from ..outline import load_outline
 from ..pool import run_all
 from ..project import Project
-from ..retry import Backoff
 from ..reviews import REVIEW_FILE, record_review, write_review_file
 from ..revise import ChapterUsage
 from ..session import UsageTotals
 from ..settings import Settings
 from ..status import load_state
 from .arguments import ProjectArgument, open_project
-from .run import hold, require_key
+from .run import critic_key, critic_model, hold, make_critic
 
 REVIEW_FLAGS = {
     "chapters": OWN,
@@ -69,35 +64,6 @@ def chosen_chapters(project: Project, spec: str | None) -> list[str]:
         raise UserError(f"{project.name} has no chapter files to review" + (f" among --chapters {spec}" if spec else "")
                         + "; see kimi-writer status.")
     return [info.name for _, info in files]
-
-
-def client_for(settings: Settings, key: str, model: str, base_url: str,
-               kind: type[ModelClient] = ModelClient) -> ModelClient:
-    """A client for one of the run's models, with the run's temperature, limits and timeouts."""
-    return kind(api_key=key, base_url=base_url, model=model, temperature=settings.temperature,
-                max_tokens=settings.max_output_tokens, timeout=settings.request_timeout,
-                turn_timeout=settings.turn_timeout)
-
-
-def critic_key(settings: Settings) -> str:
-    """The critic's key (KIMI_WRITER_CRITIC_API_KEY), else the planner's."""
-    if settings.critic_api_key is not None and settings.critic_api_key.get_secret_value().strip():
-        return settings.critic_api_key.get_secret_value().strip()
-    return require_key(settings)
-
-
-def critic_model(settings: Settings) -> str:
-    return settings.critic_model or settings.model
-
-
-def make_critic(settings: Settings, key: str, usage: Any) -> Critic:
-    """The critic: its own model, URL and key, each falling back to the planner's; usage counted into `usage`."""
-    model = critic_model(settings)
-    client = client_for(settings, key, model, settings.critic_base_url or settings.base_url, ForcedToolClient)
-    caller = Caller(client, Backoff(settings.max_retries, settings.retry_base_delay), Scrubber.from_settings(settings),
-                    usage=usage, limits=Limits(settings.max_tokens, settings.max_cost, settings.prices.get(model)),
-                    key_source="KIMI_WRITER_CRITIC_API_KEY", fails_as=CRITIC_FAILS, retry_cuts=False)
-    return Critic(caller, model, settings.chapter_words)
 
 
 def check_price(settings: Settings, *models: str) -> None:

@@ -25,14 +25,10 @@ from .review import (
     ChaptersOption,
     check_price,
     chosen_chapters,
-    client_for,
     console,
-    critic_key,
-    critic_model,
-    make_critic,
     usage_line,
 )
-from .run import hold, require_key
+from .run import client_for, critic_key, critic_model, hold, make_critic, require_key
 
 REVISE_FLAGS = {
     "chapters": OWN,

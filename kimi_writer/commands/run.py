@@ -5,17 +5,20 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 import typer
 
 from .. import edits, local, lock, recovery
 from ..agent import Agent, Connection
 from ..api_errors import Scrubber
+from ..caller import Caller, Limits
 from ..client import ModelClient
+from ..critic import CRITIC_FAILS, Critic, ForcedToolClient
 from ..display import make_display
 from ..errors import UserError
 from ..instructions import system_prompt
+from ..loop_review import LoopReviewer
 from ..messages import Kind, system, user
 from ..project import PathRefused, Project, writable_problem
 from ..retry import Backoff
@@ -91,6 +94,35 @@ def _client(settings: Settings, key: str, model: str | None = None, base_url: st
                        timeout=settings.request_timeout, turn_timeout=settings.turn_timeout)
 
 
+def client_for(settings: Settings, key: str, model: str, base_url: str,
+               kind: type[ModelClient] = ModelClient) -> ModelClient:
+    """A client for one of the run's models, with the run's temperature, limits and timeouts."""
+    return kind(api_key=key, base_url=base_url, model=model, temperature=settings.temperature,
+                max_tokens=settings.max_output_tokens, timeout=settings.request_timeout,
+                turn_timeout=settings.turn_timeout)
+
+
+def critic_key(settings: Settings) -> str:
+    """The critic's key (KIMI_WRITER_CRITIC_API_KEY), else the planner's."""
+    if settings.critic_api_key is not None and settings.critic_api_key.get_secret_value().strip():
+        return settings.critic_api_key.get_secret_value().strip()
+    return require_key(settings)
+
+
+def critic_model(settings: Settings) -> str:
+    return settings.critic_model or settings.model
+
+
+def make_critic(settings: Settings, key: str, usage: Any) -> Critic:
+    """The critic: its own model, URL and key, each falling back to the planner's; usage counted into `usage`."""
+    model = critic_model(settings)
+    client = client_for(settings, key, model, settings.critic_base_url or settings.base_url, ForcedToolClient)
+    caller = Caller(client, Backoff(settings.max_retries, settings.retry_base_delay), Scrubber.from_settings(settings),
+                    usage=usage, limits=Limits(settings.max_tokens, settings.max_cost, settings.prices.get(model)),
+                    key_source="KIMI_WRITER_CRITIC_API_KEY", fails_as=CRITIC_FAILS, retry_cuts=False)
+    return Critic(caller, model, settings.chapter_words)
+
+
 def make_writer(settings: Settings, key: str, scrubber: Scrubber, model: str | None = None) -> Writer:
     """The writer model's client: its own model, URL and key, each falling back to the planner's."""
     writer_key = settings.writer_api_key.get_secret_value() if settings.writer_api_key else key
@@ -99,11 +131,22 @@ def make_writer(settings: Settings, key: str, scrubber: Scrubber, model: str | N
                   scrubber)
 
 
+def reviews(settings: Settings) -> str:
+    """How the run uses the critic: 'auto' (--review auto), 'tool' (a critic is configured, so the planner
+    may call review_chapter) or 'off' (today's requests, byte for byte)."""
+    if settings.review == "auto":
+        return "auto"
+    return "tool" if settings.critic_model or settings.critic_base_url or settings.critic_api_key else "off"
+
+
 def _agent(settings: Settings, key: str, source: str, state: SessionState, workspace: Workspace) -> Agent:
     display = make_display(settings.show_reasoning)
     scrubber = Scrubber.from_settings(settings)
     if settings.writer_model:
         workspace.writer, workspace.on_draft = make_writer(settings, key, scrubber), display.draft_progress
+    if reviews(settings) != "off":  # the critic's tokens count into the run's usage and budgets
+        critic = make_critic(settings, critic_key(settings) if settings.critic_api_key else key, state.usage)
+        workspace.reviewer, workspace.review_landed = LoopReviewer(critic, state), settings.review == "auto"
     return Agent(settings, _client(settings, key), display, workspace, state, Connection(source, scrubber))
 
 
@@ -113,7 +156,7 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
         raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
     messages = [
         system(system_prompt(settings.max_iterations, plan_only=settings.plan_only,
-                             drafting=settings.writer_model is not None, prompt=prompt)),
+                             drafting=settings.writer_model is not None, prompt=prompt, reviews=reviews(settings))),
         user(Kind.TASK, prompt),
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url,
@@ -153,7 +196,8 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
     for notice in found.notices:
         typer.echo(notice)
     rules = system(system_prompt(settings.max_iterations, found.project, settings.plan_only,
-                                 settings.writer_model is not None, found.state.prompt if found.state else ""))
+                                 settings.writer_model is not None, found.state.prompt if found.state else "",
+                                 reviews(settings)))
     if found.state is not None:
         state = found.state
         author_edits = edits.find_edits(found.project, state.file_hashes)
