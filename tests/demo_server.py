@@ -320,9 +320,10 @@ def _writer_turn(body: dict, delay: float) -> Turn | None:
 
 def _planner_turn(body: dict, delay: float) -> Turn | None:
     """After a write whose review (--review auto) reports a continuity issue, rewrite that chapter."""
-    last = (body.get("messages") or [{}])[-1]
-    found = re.search(r"Review of chapter_(\d+)\.md: overall", str(last.get("content") or ""))
-    if last.get("role") != "tool" or not found or "Continuity:" not in last["content"]:
+    results = [str(m.get("content") or "") for m in body.get("messages") or [] if m.get("role") == "tool"]
+    latest = results[-1] if results else ""  # a book-context message may follow it (compact mode)
+    found = re.search(r"Review of chapter_(\d+)\.md: overall", latest)
+    if not found or "Continuity:" not in latest:
         return None
     number = int(found.group(1))
     return Turn(reasoning=f"The critic caught a continuity slip in chapter {number}; I rewrite it before going on.",
