@@ -144,3 +144,10 @@ def test_review_auto_reviews_a_drafted_chapter(tmp_path, server, critic, run_cli
     critic.assert_complete()
     assert CHAPTER.strip() in critic.requests[0]["messages"][1]["content"]
     assert COMPACT_TOP in tool_results(server)["call_3"] and COMPACT_NOTE in tool_results(server)["call_3"]
+
+
+def test_max_cost_needs_the_critics_price(tmp_path, server, critic, run_cli):
+    result = run_cli("write", "A one-chapter mystery", "--review", "auto", "--max-cost", "1", *critic_flags(critic))
+    assert result.returncode == 2
+    assert "no price is known for the model 'critic-1', so --max-cost cannot be applied" in result.stdout + result.stderr
+    assert server.requests == [] and critic.requests == []

@@ -59,9 +59,7 @@ def build_run(settings: Settings, recover: str | None, prompt: str | None) -> It
     """The loop of one run, ready to start: the book's state and workspace (new, or --recover), then the
     client and the writer, against the API server or the bundled model served while the run lasts."""
     if not use_local_model(settings):
-        if settings.max_cost is not None and settings.price() is None:
-            raise UserError(f"no price is known for the model '{settings.model}', so --max-cost cannot be "
-                            "applied; use --max-tokens, or set its price in KIMI_WRITER_PRICES.")
+        _check_prices(settings)
         key = require_key(settings)
         yield _agent(settings, key, key_source(), *_prepare(settings, recover, prompt))
         return
@@ -74,6 +72,15 @@ def build_run(settings: Settings, recover: str | None, prompt: str | None) -> It
             "base_url": endpoint.base_url, "model": endpoint.model, "token_limit": endpoint.context_tokens,
             "compress_at": int(endpoint.context_tokens * 0.9), "max_output_tokens": endpoint.max_output_tokens})
         yield _agent(settings, "local", "the local model", *run)
+
+
+def _check_prices(settings: Settings) -> None:
+    """--max-cost needs the price of the planner's model, and of the critic's when a critic is on."""
+    models = [settings.model] + ([critic_model(settings)] if reviews(settings) != "off" else [])
+    unknown = [model for model in models if settings.prices.get(model) is None]
+    if settings.max_cost is not None and unknown:
+        raise UserError(f"no price is known for the model '{unknown[0]}', so --max-cost cannot be "
+                        "applied; use --max-tokens, or set its price in KIMI_WRITER_PRICES.")
 
 
 def _ask_prompt() -> str:
