@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 __all__ = ["ScriptedServer", "Turn", "ToolCall", "tool_call", "protocol_violations"]
 
@@ -387,6 +387,10 @@ class ScriptedServer:
     ``requests``/``headers`` log every chat request body and its headers
     (lower-cased names); ``violations`` lists protocol violations and
     requests that arrived after the script was exhausted.
+
+    ``responder`` (optional) is asked first with each valid request body; a
+    :class:`Turn` it returns answers that request, ``None`` leaves it to the
+    script (a demo that answers critic and writer requests by their shape).
     """
 
     def __init__(
@@ -395,8 +399,10 @@ class ScriptedServer:
         *,
         models: Sequence[str] = ("kimi-k2.6",),
         strict: bool = True,
+        responder: Callable[[dict], Turn | None] | None = None,
     ) -> None:
         self.models = list(models)
+        self.responder = responder
         self.strict = strict
         self.requests: list[dict] = []
         self.headers: list[dict] = []
@@ -416,11 +422,15 @@ class ScriptedServer:
         """Append ``turns`` to the script, numbering tool calls that lack an id."""
         with self._lock:
             for turn in turns:
-                for call in turn.tool_calls:
-                    if call.id is None:
-                        self._calls += 1
-                        call.id = f"call_{self._calls}"
+                self._number_calls(turn)
                 self._turns.append(turn)
+
+    def _number_calls(self, turn: Turn) -> None:
+        """Give each tool call of ``turn`` that lacks an id the next ``call_<n>`` (lock held)."""
+        for call in turn.tool_calls:
+            if call.id is None:
+                self._calls += 1
+                call.id = f"call_{self._calls}"
 
     @property
     def remaining(self) -> int:
@@ -488,21 +498,30 @@ class ScriptedServer:
         except ValueError:
             body = None
         problems = self._check(body)
+        answer = self._respond(body) if not problems else None
         with self._lock:
             self.requests.append(body if isinstance(body, dict) else {"_raw": raw.decode(errors="replace")})
             self.headers.append({k.lower(): v for k, v in handler.headers.items()})
-            if not problems and not self._turns:
+            if not problems and answer is None and not self._turns:
                 status, kind = 500, "server_error"
                 problems = [f"script exhausted: no turn left for request #{len(self.requests)}"]
             else:
                 status, kind = 400, "invalid_request_error"
             self.violations += problems
-            turn = None if problems else self._turns.popleft()
+            turn = None if problems else answer or self._turns.popleft()
             self._completions += 1
             number = self._completions
         if turn is None:
             return handler.send_json(status, {"error": {"message": "; ".join(problems), "type": kind}})
         self._answer(handler, turn, body, len(raw), number)
+
+    def _respond(self, body: dict) -> Turn | None:
+        """The responder's turn for ``body`` (tool calls numbered), or None."""
+        turn = self.responder(body) if self.responder else None
+        if turn is not None:
+            with self._lock:
+                self._number_calls(turn)
+        return turn
 
     def _check(self, body: Any) -> list[str]:
         """Problems with a request body: unparsable, or (if strict) protocol violations."""
