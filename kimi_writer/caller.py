@@ -87,13 +87,14 @@ class Caller:
         self.key_source, self.fails_as, self.retry_cuts = key_source, fails_as, retry_cuts
 
     def call(self, messages: list[Message], tools: list[dict] | None, listener: StreamListener, max_tokens: int,
-             on_retry: Callable[[], None] | None = None) -> AssistantTurn:
-        """One model turn, streamed to `listener`; `on_retry` runs before each retry of a failed turn."""
+             on_retry: Callable[[], None] | None = None, tool_choice: str | dict | None = None) -> AssistantTurn:
+        """One model turn, streamed to `listener`; `on_retry` runs before each retry of a failed turn;
+        `tool_choice` goes to the server as given."""
         attempt = cuts = 0
         while True:
             try:
                 turn = self.client.complete(messages, tools, listener, max_tokens=max_tokens,
-                                            budget_tokens=self.output_allowance(messages))
+                                            budget_tokens=self.output_allowance(messages), tool_choice=tool_choice)
             except (StreamCut, openai.OpenAIError) as error:
                 if isinstance(error, TurnCut) and self.retry_cuts:
                     cuts += 1

@@ -352,12 +352,14 @@ class ModelClient:
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)  # the agent retries, visibly
 
     def complete(self, messages: list[Message], tools: list[dict] | None, listener: StreamListener,
-                 *, max_tokens: int | None = None, budget_tokens: int | None = None) -> AssistantTurn:
+                 *, max_tokens: int | None = None, budget_tokens: int | None = None,
+                 tool_choice: str | dict | None = None) -> AssistantTurn:
         """One streamed completion. Raises StreamCut when the stream ends without a finish_reason,
         NotAStream when the reply is no stream at all, and TurnCut when the output passes
-        max_tokens by the margin or `budget_tokens`, or the turn outlasts the turn timeout."""
+        max_tokens by the margin or `budget_tokens`, or the turn outlasts the turn timeout.
+        `tool_choice` (with tools) is sent as given: "auto", or a function the reply must call."""
         limit = max_tokens or self.max_tokens
-        request = self._request(messages, tools, limit)
+        request = self._request(messages, tools, limit, tool_choice)
         run = _TurnRun(_TurnBuilder(listener), _caps(limit, budget_tokens), self.base_url)
         worker = threading.Thread(target=run.work, name="model-stream", daemon=True,
                                   args=(lambda: self._open_stream(request),))
@@ -373,7 +375,8 @@ class ModelClient:
         return self._client.post("/chat/completions", body=request, cast_to=object, stream=True,
                                  stream_cls=openai.Stream[object])
 
-    def _request(self, messages: list[Message], tools: list[dict] | None, max_tokens: int) -> dict[str, Any]:
+    def _request(self, messages: list[Message], tools: list[dict] | None, max_tokens: int,
+                 tool_choice: str | dict | None = None) -> dict[str, Any]:
         request: dict[str, Any] = dict(
             model=self.model,
             messages=to_wire(messages),
@@ -384,6 +387,8 @@ class ModelClient:
         )
         if tools:
             request["tools"] = tools
+            if tool_choice is not None:
+                request["tool_choice"] = tool_choice
         return request
 
     def list_models(self) -> list[str]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .caller import Caller, FailsAs
 from .checks import check_project, warning_lines
-from .client import AssistantTurn, ModelClient
+from .client import AssistantTurn
 from .book_context import story_bible
 from .edits import content_hash
 from .errors import UserError
@@ -179,20 +179,6 @@ def critic_messages(project: Project, filename: str, text: str, flags: list[str]
 # --- the model ----------------------------------------------------------------------------------
 
 
-class ForcedToolClient(ModelClient):
-    """A client whose requests force the first tool offered (tool_choice naming one function), or,
-    once `forced` is off (a server that refuses it: Kimi with thinking on), ask for "auto"."""
-
-    forced = True
-
-    def _request(self, messages: list[Message], tools: list[dict] | None, max_tokens: int) -> dict[str, Any]:
-        request = super()._request(messages, tools, max_tokens)
-        if tools:
-            name = tools[0]["function"]["name"]
-            request["tool_choice"] = {"type": "function", "function": {"name": name}} if self.forced else "auto"
-        return request
-
-
 class Quiet:
     """A stream listener that shows nothing (the console prints each chapter's result)."""
 
@@ -235,6 +221,7 @@ class Critic:
 
     def __init__(self, caller: Caller, model: str, chapter_words: int | None = None):
         self.caller, self.model, self.chapter_words = caller, model, chapter_words
+        self.forced = True  # tool_choice names submit_review, until a server refuses that (Kimi with thinking)
 
     def review(self, project: Project, filename: str, flags: list[str] | None = None) -> Review:
         """Review the chapter as it is on disk; NotReviewed after a second malformed review."""
@@ -260,10 +247,13 @@ class Critic:
         """One critic turn; a server that refuses a forced tool_choice is asked again with "auto"."""
         self.caller.check_budget(self.caller.measure(messages))
         try:
-            return self.caller.call(messages, [SUBMIT_REVIEW.schema()], Quiet(), REVIEW_MAX_TOKENS)
+            return self._ask(messages)
         except NotReviewed as error:
-            client = self.caller.client
-            if not (isinstance(client, ForcedToolClient) and client.forced and "tool_choice" in str(error)):
+            if not (self.forced and "tool_choice" in str(error)):
                 raise
-            client.forced = False
-            return self.caller.call(messages, [SUBMIT_REVIEW.schema()], Quiet(), REVIEW_MAX_TOKENS)
+            self.forced = False
+            return self._ask(messages)
+
+    def _ask(self, messages: list[Message]) -> AssistantTurn:
+        choice = {"type": "function", "function": {"name": SUBMIT_REVIEW.name}} if self.forced else "auto"
+        return self.caller.call(messages, [SUBMIT_REVIEW.schema()], Quiet(), REVIEW_MAX_TOKENS, tool_choice=choice)

@@ -14,7 +14,7 @@ from ..agent import Agent, Connection
 from ..api_errors import Scrubber
 from ..caller import Caller, Limits
 from ..client import ModelClient
-from ..critic import CRITIC_FAILS, Critic, ForcedToolClient
+from ..critic import CRITIC_FAILS, Critic
 from ..display import make_display
 from ..errors import UserError
 from ..instructions import system_prompt
@@ -101,10 +101,9 @@ def _client(settings: Settings, key: str, model: str | None = None, base_url: st
                        timeout=settings.request_timeout, turn_timeout=settings.turn_timeout)
 
 
-def client_for(settings: Settings, key: str, model: str, base_url: str,
-               kind: type[ModelClient] = ModelClient) -> ModelClient:
+def client_for(settings: Settings, key: str, model: str, base_url: str) -> ModelClient:
     """A client for one of the run's models, with the run's temperature, limits and timeouts."""
-    return kind(api_key=key, base_url=base_url, model=model, temperature=settings.temperature,
+    return ModelClient(api_key=key, base_url=base_url, model=model, temperature=settings.temperature,
                 max_tokens=settings.max_output_tokens, timeout=settings.request_timeout,
                 turn_timeout=settings.turn_timeout)
 
@@ -123,7 +122,7 @@ def critic_model(settings: Settings) -> str:
 def make_critic(settings: Settings, key: str, usage: Any) -> Critic:
     """The critic: its own model, URL and key, each falling back to the planner's; usage counted into `usage`."""
     model = critic_model(settings)
-    client = client_for(settings, key, model, settings.critic_base_url or settings.base_url, ForcedToolClient)
+    client = client_for(settings, key, model, settings.critic_base_url or settings.base_url)
     caller = Caller(client, Backoff(settings.max_retries, settings.retry_base_delay), Scrubber.from_settings(settings),
                     usage=usage, limits=Limits(settings.max_tokens, settings.max_cost, settings.prices.get(model)),
                     key_source="KIMI_WRITER_CRITIC_API_KEY", fails_as=CRITIC_FAILS, retry_cuts=False)
