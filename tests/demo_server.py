@@ -90,41 +90,36 @@ STORIES = [
 ]
 
 
+def played(delay: float, steps: list[tuple[str, object]], reasoning: str, content: str) -> list[Turn]:
+    """A planner's script: one tool call per turn (with its reasoning), then a closing reply."""
+    turns = [Turn(reasoning=thought, tool_calls=[call], delay=delay) for thought, call in steps]
+    return turns + [Turn(reasoning=reasoning, content=content, delay=delay)]
+
+
 def collection_turns(delay: float) -> list[Turn]:
     """A collection of five short stories: the project, the outline, a story bible, the stories."""
-    def turn(reasoning: str, call) -> Turn:
-        return Turn(reasoning=reasoning, tool_calls=[call], delay=delay)
-
-    turns = [
-        turn("A collection of five linked science-fiction stories. First, the project.",
-             tool_call("create_project", project_name="Signals From the Quiet Earth")),
-        turn("The outline: one heading per story, what it is about and where it stands in the arc.",
-             tool_call("write_file", filename="outline.md", content=COLLECTION_OUTLINE)),
-        turn("The stories share a world: a short story bible.",
-             tool_call("write_file", filename="world.md", content=WORLD)),
-    ]
-    for number, (name, text) in enumerate(STORIES, start=1):
-        turns.append(turn(f"Story {number} next, as the outline plans it.",
-                          tool_call("write_file", filename=name, content=text)))
-    turns.append(Turn(reasoning="All five stories are written.", content="The collection is finished.", delay=delay))
-    return turns
+    steps = [
+        ("A collection of five linked science-fiction stories. First, the project.",
+         tool_call("create_project", project_name="Signals From the Quiet Earth")),
+        ("The outline: one heading per story, what it is about and where it stands in the arc.",
+         tool_call("write_file", filename="outline.md", content=COLLECTION_OUTLINE)),
+        ("The stories share a world: a short story bible.",
+         tool_call("write_file", filename="world.md", content=WORLD)),
+    ] + [(f"Story {number} next, as the outline plans it.", tool_call("write_file", filename=name, content=text))
+         for number, (name, text) in enumerate(STORIES, start=1)]
+    return played(delay, steps, "All five stories are written.", "The collection is finished.")
 
 
 def demo_turns(delay: float) -> list[Turn]:
-    def turn(reasoning: str, call) -> Turn:
-        return Turn(reasoning=reasoning, tool_calls=[call], delay=delay)
-
-    turns = [
-        turn("A Victorian mystery in three chapters. First, the project.",
-             tool_call("create_project", project_name="The Lamplighter's Debt")),
-        turn("Now the outline: three chapters, one line each.",
-             tool_call("write_file", filename="outline.md", content=OUTLINE)),
-    ]
-    for number, (name, text) in enumerate(CHAPTERS, start=1):
-        turns.append(turn(f"Chapter {number} next, following the outline.",
-                          tool_call("write_file", filename=name, content=text + "\n")))
-    turns.append(Turn(reasoning="All three chapters are written.", content="The book is finished.", delay=delay))
-    return turns
+    steps = [
+        ("A Victorian mystery in three chapters. First, the project.",
+         tool_call("create_project", project_name="The Lamplighter's Debt")),
+        ("Now the outline: three chapters, one line each.",
+         tool_call("write_file", filename="outline.md", content=OUTLINE)),
+    ] + [(f"Chapter {number} next, following the outline.",
+          tool_call("write_file", filename=name, content=text + "\n"))
+         for number, (name, text) in enumerate(CHAPTERS, start=1)]
+    return played(delay, steps, "All three chapters are written.", "The book is finished.")
 
 
 # ------------------------------------------------ --gothic: a book to review and revise
@@ -346,21 +341,15 @@ def gothic_responder(delay: float = 0.0):
 
 def gothic_turns(delay: float) -> list[Turn]:
     """The planner's script for the gothic book: the project, the outline, five chapters."""
-    def turn(reasoning: str, call) -> Turn:
-        return Turn(reasoning=reasoning, tool_calls=[call], delay=delay)
-
-    turns = [
-        turn("A gothic mystery in five chapters. First, the project.",
-             tool_call("create_project", project_name="The House at Marrow Fen")),
-        turn("The outline: five chapters, one line each, the mystery opening and closing on the east wing.",
-             tool_call("write_file", filename="outline.md", content=GOTHIC_OUTLINE)),
-    ]
-    for number in range(1, len(GOTHIC) + 1):
-        turns.append(turn(f"Chapter {number} next, following the outline.",
-                          tool_call("write_file", filename=f"chapter_{number:02d}.md",
-                                    content=gothic_chapter(number, 0))))
-    turns.append(Turn(reasoning="All five chapters are written.", content="The book is finished.", delay=delay))
-    return turns
+    steps = [
+        ("A gothic mystery in five chapters. First, the project.",
+         tool_call("create_project", project_name="The House at Marrow Fen")),
+        ("The outline: five chapters, one line each, the mystery opening and closing on the east wing.",
+         tool_call("write_file", filename="outline.md", content=GOTHIC_OUTLINE)),
+    ] + [(f"Chapter {number} next, following the outline.",
+          tool_call("write_file", filename=f"chapter_{number:02d}.md", content=gothic_chapter(number, 0)))
+         for number in range(1, len(GOTHIC) + 1)]
+    return played(delay, steps, "All five chapters are written.", "The book is finished.")
 
 
 def main() -> None:
