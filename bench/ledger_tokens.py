@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tests.scripted_server as scripted  # noqa: E402
 from bench.token_efficiency import book_script, run  # noqa: E402
-from kimi_writer.tokens import count_text  # noqa: E402
+from kimi_writer.core.tokens import count_text  # noqa: E402
 from tests.scripted_server import Turn, tool_call  # noqa: E402
 
 FIRST = ("Hale Ada Mara Tobin Ines Silas Judith Owen Clara Felix Rosa Edgar Nell Victor Agnes Hugo Lydia "

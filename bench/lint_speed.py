@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tests.checks_prose as samples  # noqa: E402
-from kimi_writer.checks import check_book  # noqa: E402
-from kimi_writer.project import count_words  # noqa: E402
-from kimi_writer.style import banned_phrases  # noqa: E402
+from kimi_writer.guard.checks import check_book  # noqa: E402
+from kimi_writer.book.project import count_words  # noqa: E402
+from kimi_writer.guard.style import banned_phrases  # noqa: E402
 from tests.conftest import CLI, clean_env  # noqa: E402
 
 PARAGRAPHS = [p for text in samples.VARIED + samples.FLAT + [samples.EVEN, samples.REPETITIVE]

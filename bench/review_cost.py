@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.token_efficiency import prompt_tokens, prose  # noqa: E402
 from kimi_writer.settings import DEFAULT_PRICES  # noqa: E402
-from kimi_writer.tokens import count_text  # noqa: E402
+from kimi_writer.core.tokens import count_text  # noqa: E402
 from tests.conftest import CLI, clean_env  # noqa: E402
 from tests.scripted_server import ScriptedServer, Turn, tool_call  # noqa: E402
 

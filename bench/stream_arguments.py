@@ -23,8 +23,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import kimi_writer.client
-from kimi_writer.client import ModelClient
+import kimi_writer.model.client
+from kimi_writer.model.client import ModelClient
 
 MB = 1_000_000
 
@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,4", help="megabytes of arguments, comma-separated")
     parser.add_argument("--piece", type=int, default=64, help="characters per streamed piece")
     args = parser.parse_args()
-    print(f"client: {kimi_writer.client.__file__}")
+    print(f"client: {kimi_writer.model.client.__file__}")
     for size in (float(s) for s in args.sizes.split(",")):
         seconds, received = time_one(size, args.piece)
         print(f"{size:g} MB of arguments in {args.piece}-char pieces: {seconds:.2f} s "

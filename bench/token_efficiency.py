@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tests.scripted_server as scripted  # noqa: E402
-from kimi_writer.tokens import count_text, estimate_message  # noqa: E402
+from kimi_writer.core.tokens import count_text, estimate_message  # noqa: E402
 from tests.conftest import CLI, clean_env  # noqa: E402
 from tests.scripted_server import ScriptedServer, Turn, tool_call  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 Builds the writer request of every chapter of two outlines, as `kimi-writer draft` does from
 scratch (each brief is the chapter's outline entry; no chapter is written yet), and counts its
-prompt tokens with the offline tokenizer (kimi_writer.tokens):
+prompt tokens with the offline tokenizer (kimi_writer.core.tokens):
 - the 12-chapter outline of bench/parallel_drafting.py;
 - a 60-chapter outline with ~45-word synopses, some naming earlier chapters.
 "Before" renders the same request without the outline section, which is main's request before
@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kimi_writer import writer  # noqa: E402
-from kimi_writer.outline import load_outline  # noqa: E402
-from kimi_writer.project import Project  # noqa: E402
-from kimi_writer.prompts import render  # noqa: E402
-from kimi_writer.tokens import count_text, estimate_message  # noqa: E402
+from kimi_writer.loop import writer  # noqa: E402
+from kimi_writer.book.outline import load_outline  # noqa: E402
+from kimi_writer.book.project import Project  # noqa: E402
+from kimi_writer.core.prompts import render  # noqa: E402
+from kimi_writer.core.tokens import count_text, estimate_message  # noqa: E402
 
 
 def drafting_bench_outline(chapters: int = 12) -> str:

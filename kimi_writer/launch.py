@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from .errors import ExitCode, Interrupted
+from .core.errors import ExitCode, Interrupted
 
 SIGNALS = {"SIGINT": ("Ctrl+C", ExitCode.INTERRUPTED), "SIGTERM": ("SIGTERM", ExitCode.TERMINATED),
            "SIGHUP": ("SIGHUP", ExitCode.HANGUP)}

@@ -12,7 +12,7 @@ from pydantic_settings import SettingsError
 from typer.core import TyperCommand
 
 from . import __version__
-from .errors import ExitCode, UserError
+from .core.errors import ExitCode, UserError
 from .setting_errors import describe, env_names, explain, flag_name
 from .settings import Settings
 

@@ -1,5 +1,5 @@
 """Prose samples for the mechanical checks: written to measure sentence-length spread (see
-kimi_writer.checks.MIN_SPREAD) and to test the checks on text that reads like a book.
+kimi_writer.guard.checks.MIN_SPREAD) and to test the checks on text that reads like a book.
 
 VARIED: human-style scenes (long periodic sentences among short beats, a plain modern scene,
 a dialogue-heavy scene). EVEN: a scene in the even cadence of model prose. FLAT: two scenes where

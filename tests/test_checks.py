@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from kimi_writer.checks import (
+from kimi_writer.guard.checks import (
     MIN_SPREAD,
     check_book,
     check_chapter,
     sentence_stats,
     split_sentences,
 )
-from kimi_writer.style import banned_phrases
+from kimi_writer.guard.style import banned_phrases
 from tests.checks_prose import BRIDGE, DOCKS, EVEN, FLAT, FOG, REPETITIVE, VARIED
 
 # --- sentences ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kimi_writer.style import banned_phrases
+from kimi_writer.guard.style import banned_phrases
 from tests.checks_prose import BRIDGE, DOCKS, FOG, REPETITIVE, WAREHOUSE
 from tests.sample_book import run_offline
 from tests.test_collections import write_collection

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kimi_writer import __version__
-from kimi_writer.tokens import count_text, estimate_message
+from kimi_writer.core.tokens import count_text, estimate_message
 from tests.conftest import CLI, TEST_KEY, clean_env
 from tests.sample_book import run_offline, write_sample_book
 from tests.scripted_server import Turn, tool_call

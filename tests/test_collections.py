@@ -181,7 +181,7 @@ def test_the_demo_collection_writes_five_stories_and_exports_a_manuscript(server
 
 
 def test_the_outline_plans_stories_in_every_form():
-    from kimi_writer.outline import parse_outline
+    from kimi_writer.book.outline import parse_outline
 
     forms = [
         "## Story 1 — The Signal (~3,000 words)\nA voice.\n\n## Story 2: Quiet Earth\nSilence.\n",
@@ -198,7 +198,7 @@ def test_the_outline_plans_stories_in_every_form():
 
 
 def test_story_file_names_are_parts_numbered_like_chapters():
-    from kimi_writer.outline import chapter_number, is_chapter_file, is_story_file
+    from kimi_writer.book.outline import chapter_number, is_chapter_file, is_story_file
 
     for name, number in [("story_01.md", 1), ("story_02_the_signal.md", 2), ("stories/03_quiet_earth.md", 3),
                          ("stories/story_04.md", 4), ("part_05.md", 5), ("chapter_06.md", 6)]:
@@ -209,8 +209,8 @@ def test_story_file_names_are_parts_numbered_like_chapters():
 
 
 def test_only_a_book_of_stories_pays_for_the_collection_rules(tmp_path):
-    from kimi_writer.instructions import system_prompt
-    from kimi_writer.project import Project
+    from kimi_writer.loop.instructions import system_prompt
+    from kimi_writer.book.project import Project
 
     rules = "Save the stories as `story_01.md`"
     assert rules not in system_prompt(300, prompt="A 5-chapter mystery set in foggy London")

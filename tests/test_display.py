@@ -7,7 +7,7 @@ import re
 
 from rich.console import Console
 
-from kimi_writer.display import LiveDisplay, PlainDisplay, RunFigures, RunSummary
+from kimi_writer.loop.display import LiveDisplay, PlainDisplay, RunFigures, RunSummary
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 REASONING = "First the fog, then the docks. The clerk lies about the ledger, and Hale knows it."

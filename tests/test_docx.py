@@ -11,7 +11,7 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.shared import Inches, Pt
 
-from kimi_writer.docx_export import about_words, short_title
+from kimi_writer.export.docx_export import about_words, short_title
 from tests.sample_book import run_offline
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

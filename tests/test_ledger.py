@@ -3,9 +3,9 @@ picks the named characters, the open threads and the latest timeline within its 
 
 from __future__ import annotations
 
-from kimi_writer.ledger import LEDGER_FILE, SECTIONS, add_facts, ledger_for, read_ledger
-from kimi_writer.project import Project
-from kimi_writer.tokens import count_text
+from kimi_writer.book.ledger import LEDGER_FILE, SECTIONS, add_facts, ledger_for, read_ledger
+from kimi_writer.book.project import Project
+from kimi_writer.core.tokens import count_text
 
 OUTLINE = """# The Salt Road — Outline
 

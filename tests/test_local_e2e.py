@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from kimi_writer.outline import chapter_number, parse_outline
+from kimi_writer.book.outline import chapter_number, parse_outline
 from tests.local_runner import LocalRun
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,

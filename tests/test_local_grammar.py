@@ -11,7 +11,7 @@ import pytest
 from kimi_writer.local.jsonscan import CallScanner, escape_controls
 from kimi_writer.local.prose import CHAPTER_GRAMMAR, outline_grammar
 from kimi_writer.local.schema import call_schema, has_prose, tool_names
-from kimi_writer.tools import tool_schemas
+from kimi_writer.loop.tools import tool_schemas
 
 needs_llama = pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
                                  reason="llama_cpp is not installed (pip install -e '.[local]')")

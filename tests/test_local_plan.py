@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
-from kimi_writer.client import ToolCallRequest
-from kimi_writer.book_context import book_context
+from kimi_writer.model.client import ToolCallRequest
+from kimi_writer.loop.book_context import book_context
 from kimi_writer.local.plan import (MAX_CHAPTERS, next_step, project_name, read_state, requested_chapters,
                                     verdict)
-from kimi_writer.recovery import recovery_message
-from kimi_writer.tools import Workspace, execute
+from kimi_writer.loop.recovery import recovery_message
+from kimi_writer.loop.tools import Workspace, execute
 
 OUTLINE = "# The Fox\n\n1. **Snow** — A fox is hungry.\n2. **Crow** — A crow has cheese.\n"
 
@@ -119,7 +119,7 @@ def test_the_verdict_accepts_only_calls_that_move_the_book_on(tmp_path):
 
 
 def test_a_planning_run_ends_after_the_outline_and_the_next_run_drafts_the_edited_one(tmp_path):
-    from kimi_writer.instructions import system_prompt
+    from kimi_writer.loop.instructions import system_prompt
 
     book = Book(tmp_path)
     book.messages[0]["content"] = system_prompt(20, plan_only=True)

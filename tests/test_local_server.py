@@ -11,11 +11,11 @@ import urllib.request
 
 import pytest
 
-from kimi_writer.client import ModelClient
+from kimi_writer.model.client import ModelClient
 from kimi_writer.local.engine import Cancelled
 from kimi_writer.local.responder import Responder
 from kimi_writer.local.server import LocalServer
-from kimi_writer.tools import tool_schemas
+from kimi_writer.loop.tools import tool_schemas
 
 
 class ScriptedEngine:

@@ -74,7 +74,7 @@ def test_a_format_1_session_is_saved_as_format_2_with_the_kinds_of_its_messages(
 
 
 def test_a_format_2_session_round_trips_and_resumes_the_same_conversation(server, run_cli, tmp_path):
-    from kimi_writer.session import SessionState
+    from kimi_writer.book.session import SessionState
 
     project = _copy(tmp_path)
     server.add(tool_turn(tool_call("write_file", filename="chapter_02.md", content=CHAPTER_2)), Turn(content="done"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kimi_writer.outline import OutlineEntry, chapter_number, chapter_target, outline_title, parse_outline
-from kimi_writer.project import Project
+from kimi_writer.book.outline import OutlineEntry, chapter_number, chapter_target, outline_title, parse_outline
+from kimi_writer.book.project import Project
 
 
 def test_bold_titles_with_dashes_the_form_the_system_prompt_teaches():

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from kimi_writer import project as project_module
-from kimi_writer.project import FileInfo, PathRefused, Project, ProjectError, sanitize_project_name
+from kimi_writer.book import project as project_module
+from kimi_writer.book.project import FileInfo, PathRefused, Project, ProjectError, sanitize_project_name
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from kimi_writer.critic import SUBMIT_REVIEW
+from kimi_writer.judge.critic import SUBMIT_REVIEW
 from tests.conftest import assert_clean_protocol
 from tests.sample_book import write_sample_book
 from tests.scripted_server import Turn, tool_call
@@ -144,7 +144,7 @@ def test_a_server_that_refuses_a_forced_tool_choice_is_asked_with_auto(tmp_path,
 
 
 def test_the_compact_review_for_a_tool_result():
-    from kimi_writer.critic import Review
+    from kimi_writer.judge.critic import Review
 
     review = Review(chapter="chapter_03.md", scores=dict(SCORES, setting=4), overall=6.89,
                     reasons={"setting": "no weather, no light"}, sha256="0" * 64, model="m", reviewed_at="t",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kimi_writer.instructions import system_prompt
-from kimi_writer.tools import tool_schemas
+from kimi_writer.loop.instructions import system_prompt
+from kimi_writer.loop.tools import tool_schemas
 from tests.conftest import assert_clean_protocol, tool_results
 from tests.scripted_server import ScriptedServer, Turn, tool_call
 from tests.test_review import SCORES, review_turn

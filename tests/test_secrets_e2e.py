@@ -121,7 +121,7 @@ def test_a_password_in_the_writer_url_is_scrubbed_by_draft(run_cli, tmp_path):
 
 
 def test_the_scrubber_knows_every_secret_of_the_settings():
-    from kimi_writer.api_errors import Scrubber
+    from kimi_writer.model.api_errors import Scrubber
     from kimi_writer.settings import Settings
 
     settings = Settings(api_key="sk-planner-123456", writer_api_key="sk-writer-654321",

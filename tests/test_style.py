@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from kimi_writer.client import ToolCallRequest
-from kimi_writer.project import Project
-from kimi_writer.instructions import system_prompt
-from kimi_writer.style import BUILTIN_FILE, banned_phrases, find_hits, parse_phrase_list
-from kimi_writer.tools import Workspace, execute
+from kimi_writer.model.client import ToolCallRequest
+from kimi_writer.book.project import Project
+from kimi_writer.loop.instructions import system_prompt
+from kimi_writer.guard.style import BUILTIN_FILE, banned_phrases, find_hits, parse_phrase_list
+from kimi_writer.loop.tools import Workspace, execute
 from tests.conftest import assert_clean_protocol
 from tests.sample_book import run_offline, write_sample_book
 from tests.scripted_server import Turn, tool_call

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, Field
 
-from kimi_writer import tools
-from kimi_writer.agent import Agent, Connection
-from kimi_writer.api_errors import Scrubber
-from kimi_writer.client import ModelClient
-from kimi_writer.display import PlainDisplay
-from kimi_writer.errors import ExitCode
-from kimi_writer.session import SessionState
+from kimi_writer.loop import tools
+from kimi_writer.loop.agent import Agent, Connection
+from kimi_writer.model.api_errors import Scrubber
+from kimi_writer.model.client import ModelClient
+from kimi_writer.loop.display import PlainDisplay
+from kimi_writer.core.errors import ExitCode
+from kimi_writer.book.session import SessionState
 from kimi_writer.settings import Settings
-from kimi_writer.tools import Tool, ToolFailure, ToolResult, Workspace
+from kimi_writer.loop.tools import Tool, ToolFailure, ToolResult, Workspace
 from tests.conftest import TEST_KEY, assert_clean_protocol, tool_results
 from tests.scripted_server import ScriptedServer, ToolCall, Turn, tool_call
 

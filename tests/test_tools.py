@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from kimi_writer.client import ToolCallRequest
-from kimi_writer.project import Project
-from kimi_writer.tools import (
+from kimi_writer.model.client import ToolCallRequest
+from kimi_writer.book.project import Project
+from kimi_writer.loop.tools import (
     TOOLS,
     ToolResult,
     Workspace,
@@ -67,7 +67,7 @@ def test_schema_names():
 
 
 def test_draft_chapter_is_an_unknown_tool_without_a_writer(tmp_path):
-    from kimi_writer.client import ToolCallRequest
+    from kimi_writer.model.client import ToolCallRequest
 
     result = execute(ToolCallRequest("c1", "draft_chapter", '{"filename": "chapter_01.md", "brief": "b"}'),
                      Workspace(tmp_path))
@@ -463,7 +463,7 @@ def test_an_os_error_is_a_tool_result(active, monkeypatch, errno_, reason):
     def refuse(path, text):
         raise OSError(errno_, os.strerror(errno_), str(path))
 
-    monkeypatch.setattr("kimi_writer.project.atomic_write_text", refuse)
+    monkeypatch.setattr("kimi_writer.book.project.atomic_write_text", refuse)
     result = call(active, "write_file", {"filename": "chapter_01.md", "content": "x"})
     assert result.ok is False and result.format_error is False
     assert result.text.startswith(f"`write_file` failed: the system refused it ({reason}); nothing was changed.")
@@ -495,7 +495,7 @@ def test_create_project_never_reopens_another_book(workspace):
 
 
 def test_create_project_skips_a_folder_another_run_holds(workspace):
-    from kimi_writer.lock import ProjectBusy
+    from kimi_writer.book.lock import ProjectBusy
 
     def hold(project):
         if project.name == "Book":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kimi_writer.tokens import count_text
+from kimi_writer.core.tokens import count_text
 from tests.scripted_server import Turn, tool_call
 from tests.test_write_e2e import tool_turn
 from tests.test_writer_e2e import chapter_text, writer_server
@@ -122,7 +122,7 @@ def test_draft_chapter_reads_the_outline_fresh_for_each_request(server, run_cli,
 
 
 def test_which_chapters_a_synopsis_names():
-    from kimi_writer.outline import chapters_named
+    from kimi_writer.book.outline import chapters_named
 
     assert chapters_named("Pays off the key from chapter 3.") == {3}
     assert chapters_named("Set up in Chapter Three; echoes ch. 2") == {2, 3}

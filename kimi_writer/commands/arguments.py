@@ -7,10 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import UserError
-from ..locate import find_project_dir
+from ..core.errors import UserError
+from ..book.locate import find_project_dir
 from ..options import load_settings, setting
-from ..project import Project
+from ..book.project import Project
 
 ProjectArgument = Annotated[str, typer.Argument(
     help="A project folder, or the name of a project under the projects folder.", metavar="PROJECT",

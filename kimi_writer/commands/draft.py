@@ -6,13 +6,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .. import drafting, local
-from ..api_errors import Scrubber
-from ..display import make_display
-from ..errors import ExitCode, UserError
+from ..loop import drafting
+from .. import local
+from ..model.api_errors import Scrubber
+from ..loop.display import make_display
+from ..core.errors import ExitCode, UserError
 from ..options import OWN, fail, load_settings, setting_flags
-from ..outline import OutlineEntry
-from ..project import Project
+from ..book.outline import OutlineEntry
+from ..book.project import Project
 from ..settings import Settings
 from .arguments import open_project
 from .run import hold, make_writer, require_key, use_local_model

@@ -7,11 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import UserError
-from ..export import DEFAULT_AUTHOR, Format, default_output, export
-from ..manuscript import Manuscript, load_manuscript
+from ..core.errors import UserError
+from ..export.formats import DEFAULT_AUTHOR, Format, default_output, export
+from ..book.manuscript import Manuscript, load_manuscript
 from ..options import fail
-from ..project import Project
+from ..book.project import Project
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
 
 

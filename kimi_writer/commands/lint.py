@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from ..checks import check_project, warning_lines, warnings_summary
-from ..errors import UserError
+from ..guard.checks import check_project, warning_lines, warnings_summary
+from ..core.errors import UserError
 from ..options import fail
-from ..style import banned_phrases, lint_project
+from ..guard.style import banned_phrases, lint_project
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
 
 

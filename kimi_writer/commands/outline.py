@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from ..errors import UserError
+from ..core.errors import UserError
 from ..options import fail
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
 

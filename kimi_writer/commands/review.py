@@ -10,26 +10,26 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..api_errors import Scrubber
-from ..checks import check_project, warning_lines
-from ..critic import (
+from ..model.api_errors import Scrubber
+from ..guard.checks import check_project, warning_lines
+from ..judge.critic import (
     Critic,
     NotReviewed,
     Review,
     mechanical_flags,
 )
-from ..drafting import parse_chapters
-from ..errors import BudgetExceeded, ExitCode, UserError
-from ..manuscript import chapter_files
+from ..loop.drafting import parse_chapters
+from ..core.errors import BudgetExceeded, ExitCode, UserError
+from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
-from ..outline import load_outline
-from ..pool import run_all
-from ..project import Project
-from ..reviews import REVIEW_FILE, record_review, write_review_file
-from ..revise import ChapterUsage
-from ..session import UsageTotals
+from ..book.outline import load_outline
+from ..core.pool import run_all
+from ..book.project import Project
+from ..judge.reviews import REVIEW_FILE, record_review, write_review_file
+from ..judge.revise import ChapterUsage
+from ..book.session import UsageTotals
 from ..settings import Settings
-from ..status import load_state
+from ..report.status import load_state
 from .arguments import ProjectArgument, open_project
 from .run import critic_key, critic_model, hold, make_critic
 

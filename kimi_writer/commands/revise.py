@@ -7,19 +7,19 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..api_errors import Scrubber
-from ..caller import Caller, FailsAs, Limits
-from ..errors import ExitCode, UserError
-from ..manuscript import chapter_files
+from ..model.api_errors import Scrubber
+from ..model.caller import Caller, FailsAs, Limits
+from ..core.errors import ExitCode, UserError
+from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
-from ..pool import run_all
-from ..project import Project
-from ..retry import Backoff
-from ..reviews import write_review_file
-from ..revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
-from ..session import UsageTotals
+from ..core.pool import run_all
+from ..book.project import Project
+from ..model.retry import Backoff
+from ..judge.reviews import write_review_file
+from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
+from ..book.session import UsageTotals
 from ..settings import Settings
-from ..status import load_state
+from ..report.status import load_state
 from .arguments import ProjectArgument, open_project
 from .review import (
     ChaptersOption,

@@ -9,23 +9,25 @@ from typing import Any, Iterator
 
 import typer
 
-from .. import edits, local, lock, recovery
-from ..agent import Agent, Connection
-from ..api_errors import Scrubber
-from ..caller import Caller, Limits
-from ..client import ModelClient
-from ..critic import CRITIC_FAILS, Critic
-from ..display import make_display
-from ..errors import UserError
-from ..instructions import system_prompt
-from ..loop_review import LoopReviewer
-from ..messages import Kind, system, user
-from ..project import PathRefused, Project, writable_problem
-from ..retry import Backoff
-from ..session import SessionState
+from ..book import edits, lock
+from .. import local
+from ..loop import recovery
+from ..loop.agent import Agent, Connection
+from ..model.api_errors import Scrubber
+from ..model.caller import Caller, Limits
+from ..model.client import ModelClient
+from ..judge.critic import CRITIC_FAILS, Critic
+from ..loop.display import make_display
+from ..core.errors import UserError
+from ..loop.instructions import system_prompt
+from ..judge.loop_review import LoopReviewer
+from ..core.messages import Kind, system, user
+from ..book.project import PathRefused, Project, writable_problem
+from ..model.retry import Backoff
+from ..book.session import SessionState
 from ..settings import Settings
-from ..tools import Workspace
-from ..writer import Writer
+from ..loop.tools import Workspace
+from ..loop.writer import Writer
 
 
 def key_source() -> str:

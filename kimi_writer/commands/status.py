@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 
 from rich.console import Console
 
-from ..errors import UserError
+from ..core.errors import UserError
 from ..options import fail, load_settings, setting
-from ..status import print_status
+from ..report.status import print_status
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..errors import UserError
+from ..core.errors import UserError
 from ..flags import WRITE_FLAGS
 from ..options import fail, load_settings, setting_flags
 from .run import build_run

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UserError
+from ..core.errors import UserError
 from .bundled import INSTALL_HINT, model_file
 
 

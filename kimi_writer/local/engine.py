@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import UserError
+from ..core.errors import UserError
 
 CONTEXT_TOKENS = 8192  # SmolLM2's window; larger models are held to it too, to stay quick
 SAMPLING = dict(temperature=0.6, top_p=0.9, min_p=0.05, top_k=40, repeat_penalty=1.1)

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from ..outline import OUTLINE_FILE, OutlineEntry, chapter_number, parse_outline
-from ..prompts import MARKERS, render
-from ..tools import CREATE_PROJECT, LIST_FILES, READ_FILE, WRITE_FILE
+from ..book.outline import OUTLINE_FILE, OutlineEntry, chapter_number, parse_outline
+from ..core.prompts import MARKERS, render
+from ..loop.tools import CREATE_PROJECT, LIST_FILES, READ_FILE, WRITE_FILE
 
 DEFAULT_CHAPTERS = 3  # when neither the outline nor the author says how many
 MAX_CHAPTERS = 5  # a small model's book stays short

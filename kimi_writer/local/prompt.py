@@ -15,7 +15,7 @@ from functools import lru_cache
 from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..prompts import render
+from ..core.prompts import render
 
 LEFT_OUT = ("content",)  # arguments not shown in the history: the text is on disk
 MIN_CUT = 200  # a message shorter than this is not shortened further

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..prompts import render
+from ..core.prompts import render
 from .plan import BookState, Step
 
 STOP = ("\n# Chapter", "\n## Chapter")  # a chapter ends where the model starts the next one

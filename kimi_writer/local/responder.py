@@ -20,10 +20,10 @@ import threading
 import uuid
 from collections.abc import Iterator
 
-from ..client import Usage
-from ..errors import ContextOverflow
-from ..prompts import render
-from ..tools import WRITE_FILE
+from ..model.client import Usage
+from ..core.errors import ContextOverflow
+from ..core.prompts import render
+from ..loop.tools import WRITE_FILE
 from .plan import BookState, Step, next_step, read_state, tool_fits, verdict
 from .jsonscan import CallScanner
 from .prompt import chat_prompt, fit, transcript

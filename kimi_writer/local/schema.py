@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..tools import COMPRESS_CONTEXT
+from ..loop.tools import COMPRESS_CONTEXT
 
 EXCLUDED_TOOLS = frozenset({COMPRESS_CONTEXT.name})  # the server keeps requests small itself
 PROSE = "content"  # written after the call, as plain text

@@ -1,0 +1,117 @@
+"""One run per project: an advisory lock on `.kimi_writer/lock` that names the process holding it.
+
+It uses `fcntl.flock` rather than the `filelock` package: the lock file carries the holder's
+pid and command, and filelock opens its file with O_TRUNC before it tries the lock, so a second
+run would wipe the name of the first. The kernel drops a flock when its process dies, so a lock
+is never stale; a run removes its lock file as it exits, and one that still names a process
+(a run that was killed) is taken over with a notice. On systems without fcntl (Windows) runs are not locked.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import IO
+
+from ..core.errors import UserError
+from .project import PathRefused, Project
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+LOCK_FILE = "lock"
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+_held: dict[Path, IO[str]] = {}  # lock file -> its open, locked handle
+
+
+class LockError(UserError):
+    """The project's lock cannot be taken (a link outside, a read-only folder...)."""
+
+
+class ProjectBusy(LockError):
+    """Another run holds the project."""
+
+
+def acquire(project: Project) -> str:
+    """Hold `project` for this process until it exits; returns a notice ('' when none).
+    ProjectBusy when another process holds it, LockError when it cannot be locked."""
+    path = project.state_dir / LOCK_FILE
+    if fcntl is None or path in _held:
+        return ""
+    handle = _locked(project)
+    left = handle.read()
+    _write_holder(handle)
+    if not _held:
+        atexit.register(release_all)
+    _held[path] = handle
+    if not left.strip():
+        return ""
+    return f"Took over the lock of {project.name}, left by {_describe(left)}, which is no longer running."
+
+
+def _locked(project: Project) -> IO[str]:
+    """The lock file, opened and locked; again if a run that ended removed it meanwhile."""
+    while True:
+        handle = _open(project)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _describe(handle.read())
+            handle.close()
+            raise ProjectBusy(f"{project.root} is in use by another kimi-writer run ({holder}); wait for it to "
+                              "end, or stop it first.") from None
+        if _still_there(handle, project.state_dir / LOCK_FILE):
+            return handle
+        handle.close()
+
+
+def _still_there(handle: IO[str], path: Path) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except OSError:
+        return False
+
+
+def _open(project: Project) -> IO[str]:
+    try:
+        project.check_state_dir()
+        project.state_dir.mkdir(exist_ok=True)
+        fd = os.open(project.state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except PathRefused as error:
+        raise LockError(str(error)) from None
+    except OSError as error:
+        raise LockError(f"cannot lock {project.state_dir / LOCK_FILE}: {error.strerror or error}.") from None
+    return os.fdopen(fd, "r+", encoding="utf-8", errors="replace")
+
+
+def _write_holder(handle: IO[str]) -> None:
+    command = " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:])
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps({"pid": os.getpid(), "command": command[:120]}) + "\n")
+    handle.flush()
+
+
+def _describe(text: str) -> str:
+    """'process 123: kimi-writer write ...' from a lock file's text (which anyone may have written)."""
+    try:
+        holder = json.loads(text)
+        pid, command = int(holder["pid"]), str(holder.get("command", ""))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return "another process"
+    command = _UNPRINTABLE.sub("", command)[:120]
+    return f"process {pid}: {command}" if command else f"process {pid}"
+
+
+def release_all() -> None:
+    """Remove and unlock every lock this process holds (at exit); a killed run leaves its file."""
+    for path, handle in _held.items():
+        path.unlink(missing_ok=True)
+        handle.close()  # closing the file drops the flock
+    _held.clear()

@@ -1,0 +1,141 @@
+"""The book as a reader gets it: its title and its parts (chapters, or the stories of a
+collection) in order, read from a project folder.
+
+Order: the outline's entries as written, each matched to the chapter file with its number; then
+chapter files the outline does not name, by their number. Without an outline, chapters go by the
+number in their file names. `prologue*.md` comes first and `epilogue*.md` last. A story file
+(`story_01.md`, `stories/01_the_signal.md`) is a part like a chapter file, and a story's title is
+its own, with no "Story N" or "Chapter N" added.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from ..core.errors import UserError
+from .outline import (OutlineEntry, chapter_number, is_collection, load_outline, outline_title, parse_outline,
+                      part_noun, read_outline, without_part_label)
+from .project import FileInfo, Project, count_words
+
+_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One part file (a chapter or a story) and what the reader sees of it."""
+
+    name: str  # the file, relative to the project
+    title: str  # "Chapter 1: The Fog" or a story's "The Signal": the file's own heading, else from the outline
+    text: str  # Markdown, starting with a heading (one is added when the file has none)
+    words: int  # in the file as written
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    title: str
+    chapters: list[Chapter]
+    unwritten: list[OutlineEntry] = field(default_factory=list)  # outline entries with no file
+    skipped: list[str] = field(default_factory=list)  # files whose chapter number another file has
+    collection: bool = False  # its parts are stories
+
+    @property
+    def words(self) -> int:
+        return sum(chapter.words for chapter in self.chapters)
+
+    def noun(self, count: int) -> str:
+        """"story"/"stories" for a collection, else "chapter"/"chapters"."""
+        return part_noun(self.collection, count)
+
+
+def _stem(name: str) -> str:
+    return PurePosixPath(name).stem.lower()
+
+
+def chapter_files(project: Project) -> list[tuple[int | None, FileInfo]]:
+    """(number, file) of each chapter file by number; prologue (None) first, epilogue (None) last."""
+    files = project.files()
+    front = [(None, f) for f in files if _stem(f.name).startswith("prologue")]
+    back = [(None, f) for f in files if _stem(f.name).startswith("epilogue")]
+    numbered: dict[int, FileInfo] = {}
+    for info in sorted(files, key=lambda f: (f.name.count("/"), f.name)):
+        number = chapter_number(info.name)
+        if number is not None and info.name != f"{project.name}.md":
+            numbered.setdefault(number, info)  # chapter_01.md wins over chapters/chapter_01.md
+    return front + sorted(numbered.items()) + back
+
+
+def book_order(project: Project, entries: list[OutlineEntry]) -> list[tuple[FileInfo, OutlineEntry | None]]:
+    """The chapter files in reading order, each with its outline entry (if any)."""
+    files = chapter_files(project)
+    by_number = {number: info for number, info in files if number is not None}
+    planned = [(by_number[e.number], e) for e in entries if e.number in by_number]
+    placed = {info.name for info, _ in planned}
+    rest = [(info, None) for _, info in files if info.name not in placed]
+    front = [pair for pair in rest if _stem(pair[0].name).startswith("prologue")]
+    return front + planned + [pair for pair in rest if pair not in front]
+
+
+def reading_order(project: Project) -> tuple[str, list[tuple[FileInfo, OutlineEntry | None]]]:
+    """(the outline's text, the chapter files in book order); UserError when there are none."""
+    outline = read_outline(project)
+    order = book_order(project, parse_outline(outline))
+    if not order:
+        raise UserError(f"{project.root} has no chapter files yet (files named like chapter_01.md, "
+                        "chapters/chapter_01.md or ch01.md).")
+    return outline, order
+
+
+def project_is_collection(project: Project, entries: list[OutlineEntry] | None = None) -> bool:
+    """Whether the project's book is a collection of stories (see outline.is_collection)."""
+    entries = parse_outline(read_outline(project)) if entries is None else entries
+    return is_collection(entries, [info.name for _, info in chapter_files(project)])
+
+
+def _untitled(name: str, number: int | None, collection: bool) -> str:
+    """The title of a part whose file has no heading and whose outline entry no title."""
+    if not collection:
+        return f"Chapter {number}" if number is not None else PurePosixPath(name).stem.replace("_", " ").title()
+    slug = re.sub(r"^(?:story|part)?[\s_.-]*\d*[\s_.-]*", "", PurePosixPath(name).stem, flags=re.I)
+    return slug.replace("_", " ").strip().title() or (f"Story {number}" if number is not None else name)
+
+
+def _chapter(project: Project, info: FileInfo, entry: OutlineEntry | None, collection: bool = False) -> Chapter:
+    text = (project.read_if_file(info.name) or "").strip()  # never through a link that leads outside
+    first_line = text.split("\n", 1)[0]
+    heading = _HEADING.match(first_line)
+    if heading and collection:
+        title = without_part_label(heading.group(1).replace("*", "").strip())
+        body = text.split("\n", 1)[1] if "\n" in text else ""
+        return Chapter(info.name, title, f"# {title}\n{body}\n", count_words(text))
+    if heading:
+        return Chapter(info.name, heading.group(1).replace("*", "").strip(), text + "\n", count_words(text))
+    if entry is not None and entry.title:
+        title = entry.title if collection else f"Chapter {entry.number}: {entry.title}"
+    else:
+        title = _untitled(info.name, chapter_number(info.name), collection)
+    return Chapter(info.name, title, f"# {title}\n\n{text}\n", count_words(text))
+
+
+def load_manuscript(project: Project) -> Manuscript:
+    """The project's book; UserError when it has no chapter files."""
+    outline, order = reading_order(project)
+    written = {entry.number for _, entry in order if entry is not None}
+    used = {info.name for info, _ in order}
+    collection = project_is_collection(project, parse_outline(outline))
+    return Manuscript(
+        title=outline_title(outline) or project.name.replace("_", " "),
+        chapters=[_chapter(project, info, entry, collection) for info, entry in order],
+        collection=collection,
+        unwritten=[entry for entry in parse_outline(outline) if entry.number not in written],
+        skipped=[f.name for f in project.files() if chapter_number(f.name) is not None and f.name not in used
+                 and f.name != f"{project.name}.md"],
+    )
+
+
+def unwritten_chapters(project: Project) -> tuple[list[int], int]:
+    """The outline's chapter numbers that have no file yet, and how many chapters it plans."""
+    planned = [entry.number for entry in load_outline(project)]
+    written = {number for number, _ in chapter_files(project)}
+    return [number for number in planned if number not in written], len(set(planned))

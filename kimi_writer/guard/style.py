@@ -1,0 +1,94 @@
+"""The style guard: banned stock phrases and finding them in text.
+
+The built-in list is `kimi_writer/data/banned_phrases.txt`. A project adds phrases of its own
+in `banned_phrases.txt` in its folder: one phrase per line, `#` starts a comment line. Matching
+ignores case, treats ' and ’ alike, lets any run of whitespace (a line break too) stand between
+the words of a phrase, and only matches whole words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..book.manuscript import reading_order
+from ..book.project import Project
+
+BUILTIN_FILE = Path(__file__).resolve().parent.parent / "data" / "banned_phrases.txt"
+PROJECT_FILE = "banned_phrases.txt"
+_APOSTROPHES = "'’‘"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One banned phrase found in a text."""
+
+    phrase: str  # as listed
+    line: int  # 1-based
+    line_text: str  # the whole line it starts on
+
+
+def parse_phrase_list(text: str) -> list[str]:
+    """The phrases of a list file, normalized (lower case, single spaces, ' apostrophes), in order."""
+    phrases: dict[str, None] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            phrase = " ".join(line.lower().split())
+            phrases[re.sub(f"[{_APOSTROPHES}]", "'", phrase)] = None
+    return list(phrases)
+
+
+@lru_cache(maxsize=1)
+def builtin_phrases() -> tuple[str, ...]:
+    return tuple(parse_phrase_list(BUILTIN_FILE.read_text(encoding="utf-8")))
+
+
+def banned_phrases(project: Project | None = None) -> list[str]:
+    """The built-in phrases, then the project's own (from its banned_phrases.txt)."""
+    extra = parse_phrase_list(project.read_if_file(PROJECT_FILE) or "") if project is not None else []
+    builtin = builtin_phrases()
+    return list(builtin) + [phrase for phrase in extra if phrase not in builtin]
+
+
+@lru_cache(maxsize=1024)
+def _pattern(phrase: str) -> re.Pattern[str]:
+    words = [re.sub("'", f"[{_APOSTROPHES}]", re.escape(word)) for word in phrase.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def find_hits(text: str, phrases: list[str]) -> list[Hit]:
+    """Every occurrence of every phrase in `text`, in reading order."""
+    lines = text.split("\n")
+    found = []
+    lowered = re.sub(f"[{_APOSTROPHES}]", "'", text.lower())
+    for phrase in phrases:
+        if max(phrase.split(), key=len) not in lowered:
+            continue  # a quick sieve: the phrase's longest word is nowhere in the text
+        for match in _pattern(phrase).finditer(text):
+            number = text.count("\n", 0, match.start()) + 1
+            found.append((match.start(), Hit(phrase, number, lines[number - 1])))
+    return [hit for _, hit in sorted(found, key=lambda pair: pair[0])]
+
+
+def excerpt(hit: Hit, width: int = 100) -> str:
+    """The line a hit is on, cut to about `width` characters around the phrase."""
+    text = " ".join(hit.line_text.split())
+    if len(text) <= width:
+        return text
+    match = _pattern(hit.phrase).search(text)
+    start = max(0, (match.start() if match else 0) - width // 3)
+    cut = text[start:start + width]
+    return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")
+
+
+def lint_project(project: Project) -> list[tuple[str, list[Hit]]]:
+    """Each chapter file, in book order, with the banned phrases in it; UserError if there are none."""
+    phrases = banned_phrases(project)
+    checked = []
+    for info, _ in reading_order(project)[1]:
+        text = project.read_if_file(info.name) or ""
+        checked.append((info.name, find_hits(text, phrases)))
+    return checked

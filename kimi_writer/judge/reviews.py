@@ -1,0 +1,138 @@
+"""Where reviews live: `.kimi_writer/reviews/<chapter stem>.json`, each version of a revised chapter
+under `.kimi_writer/versions/<chapter stem>/`, and the readable `review.md` at the project root."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from pydantic import ValidationError
+
+from ..book import ledger
+from .critic import SCORE_KEYS, Review
+from ..book.edits import content_hash
+from ..book.project import Project, atomic_write_text
+from ..book.session import SessionState
+
+StateLoader = Callable[[Project], tuple[SessionState | None, str]]  # status.load_state: the saved session, if any
+_LOCK = threading.Lock()  # chapters may be reviewed at once
+REVIEWS = "reviews"
+VERSIONS = "versions"
+REVIEW_FILE = "review.md"
+SHORT_KEYS = {"outline_fidelity": "outline", "character_consistency": "char. cons.",
+              "world_consistency": "world cons."}
+
+
+def stem(chapter: str) -> str:
+    """The file-name stem a chapter's review and versions go by (chapters/chapter_02.md -> chapter_02)."""
+    return PurePosixPath(chapter).stem
+
+
+def review_path(project: Project, chapter: str) -> Path:
+    return project.state_dir / REVIEWS / f"{stem(chapter)}.json"
+
+
+def save_review(project: Project, review: Review) -> Path:
+    """Save the chapter's review, atomically; returns its path."""
+    path = review_path(project, review.chapter)
+    atomic_write_text(path, review.model_dump_json(indent=1) + "\n")
+    return path
+
+
+def load_review(project: Project, chapter: str) -> Review | None:
+    """The chapter's saved review; None when there is none or it cannot be read."""
+    path = review_path(project, chapter)
+    if not project.contains(path) or not path.is_file():
+        return None
+    try:
+        return Review.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError):
+        return None
+
+
+def is_stale(project: Project, review: Review) -> bool:
+    """Whether the chapter changed (or went) since the review judged it."""
+    text = project.read_if_file(review.chapter)
+    return text is None or content_hash(text) != review.sha256
+
+
+def has_reviews(project: Project) -> bool:
+    """Whether any chapter of the project has a saved review."""
+    folder = project.state_dir / REVIEWS
+    return project.contains(folder) and folder.is_dir() and any(folder.glob("*.json"))
+
+
+def score_cell(project: Project, chapter: str) -> str:
+    """What `status` shows in the score column: the overall score, "stale", or "—"."""
+    review = load_review(project, chapter)
+    if review is None:
+        return "—"
+    return "stale" if is_stale(project, review) else f"{review.overall:.1f}"
+
+
+def edited_by_author(project: Project, previous: Review | None, load_state: StateLoader) -> bool:
+    """Whether the chapter was changed by hand since `previous` judged it: its text is neither the one
+    judged nor the one the agent last wrote. Once set, it holds until a revision replaces the chapter."""
+    if previous is None or not is_stale(project, previous):
+        return previous is not None and previous.author_edited
+    state, _ = load_state(project)
+    written = state.file_hashes.get(previous.chapter) if state is not None else None
+    return previous.author_edited or written != content_hash(project.read_if_file(previous.chapter) or "")
+
+
+def record_review(project: Project, review: Review, load_state: StateLoader, replaced: bool = False) -> None:
+    """Save a review of the chapter as it is on disk (marked when the author changed it since the
+    last review, unless a revision just `replaced` it), and add its new facts to the ledger."""
+    with _LOCK:
+        previous = load_review(project, review.chapter)
+        review.author_edited = not replaced and edited_by_author(project, previous, load_state)
+        save_review(project, review)
+        ledger.add_facts(project, [(fact.section, fact.fact) for fact in review.new_facts])
+
+
+def save_version(project: Project, chapter: str, text: str, review: Review | None) -> Path:
+    """Keep one version of a chapter and its review under versions/<stem>/; returns the text's path."""
+    folder = project.state_dir / VERSIONS / stem(chapter)
+    moment = datetime.now().strftime("%Y%m%d_%H%M%S_%f")
+    name = f"{moment}_{content_hash(text)[:8]}"
+    atomic_write_text(folder / f"{name}.md", text)
+    if review is not None:
+        atomic_write_text(folder / f"{name}.json", review.model_dump_json(indent=1) + "\n")
+    return folder / f"{name}.md"
+
+
+def _row(review: Review, stale: bool) -> str:
+    cells = [f"{review.overall:.1f}" + (" (stale)" if stale else "")]
+    cells += [str(review.scores.get(key, "")) for key in SCORE_KEYS]
+    return f"| {review.chapter} | " + " | ".join(cells) + " |"
+
+
+def _top_notes(review: Review, count: int = 3) -> list[str]:
+    lines = [f"- \"{note.quote}\": {note.problem} Fix: {note.fix}" for note in review.notes[:count]]
+    lines += [f"- Continuity: \"{issue.quote}\" contradicts {issue.contradicts}" for issue in review.continuity_issues]
+    return lines
+
+
+def review_markdown(project: Project, reviews: list[Review]) -> str:
+    """review.md: a table of chapters by scores, then each chapter's top notes."""
+    header = "| chapter | overall | " + " | ".join(SHORT_KEYS.get(key, key) for key in SCORE_KEYS) + " |"
+    lines = [f"# Review of {project.name}", "", header, "|" + " --- |" * (len(SCORE_KEYS) + 2)]
+    lines += [_row(review, is_stale(project, review)) for review in reviews]
+    for review in reviews:
+        notes = _top_notes(review)
+        if notes:
+            lines += ["", f"## {review.chapter} ({review.overall:.1f})", "", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def write_review_file(project: Project, chapters: list[str]) -> Path | None:
+    """Rewrite review.md from the saved reviews of `chapters` (in that order); None when there are none."""
+    reviews = [review for review in (load_review(project, name) for name in chapters) if review is not None]
+    if not reviews:
+        return None
+    path = project.root / REVIEW_FILE
+    atomic_write_text(path, review_markdown(project, reviews))
+    return path

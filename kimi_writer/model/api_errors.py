@@ -1,0 +1,109 @@
+"""Turning the openai SDK's exceptions into one plain sentence, with every secret scrubbed."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
+
+import openai
+
+from .client import NotAStream, StreamCut
+from ..core.errors import FatalModelError
+from ..settings import Settings
+
+
+MIN_SECRET_LENGTH = 4  # shorter "secrets" would mangle ordinary words
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The password of `url` (as written and decoded) and the Basic auth token made of it."""
+    parts = urlsplit(url or "")
+    if not parts.password:
+        return []
+    user, password = unquote(parts.username or ""), unquote(parts.password)
+    basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return [parts.password, password, basic]
+
+
+class Scrubber:
+    """Takes every secret out of a text: the API keys (shown as their first 3 characters and
+    `…`), the password of a base URL, and any `user:password@` in a URL."""
+
+    def __init__(self, keys: Iterable[str | None] = (), passwords: Iterable[str | None] = ()):
+        masks = {key: key[:3] + "…" for key in keys if key}
+        masks.update({password: "***" for password in passwords if password})
+        self.masks = {secret: mask for secret, mask in masks.items() if len(secret) >= MIN_SECRET_LENGTH}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Scrubber":
+        """Every secret of a run: the keys, and the credentials of the base URLs (planner, writer, critic)."""
+        keys = [secret.get_secret_value() for secret in (settings.api_key, settings.writer_api_key,
+                                                          settings.critic_api_key) if secret]
+        passwords = url_secrets(settings.base_url) + url_secrets(settings.writer_base_url) \
+            + url_secrets(settings.critic_base_url)
+        return cls(keys + [key.strip() for key in keys], passwords)
+
+    def __call__(self, text: str) -> str:
+        text = _URL_CREDENTIALS.sub(r"\1***@", text)
+        for secret in sorted(self.masks, key=len, reverse=True):
+            text = text.replace(secret, self.masks[secret])
+        return text
+
+
+def scrub(text: str, secret: str | Scrubber | None) -> str:
+    """Remove the API key (or every secret a Scrubber knows) from a message."""
+    scrubber = secret if isinstance(secret, Scrubber) else Scrubber([secret])
+    return scrubber(text)
+
+
+def _server_message(error: openai.APIStatusError) -> str:
+    body = error.body if isinstance(error.body, dict) else {}
+    inner = body.get("error", body) if isinstance(body, dict) else {}
+    message = inner.get("message") if isinstance(inner, dict) else None
+    return str(message or error.message)
+
+
+def is_quota_error(error: openai.APIStatusError) -> bool:
+    """429 `exceeded_current_quota_error`: out of balance, so retrying cannot help."""
+    body = error.body if isinstance(error.body, dict) else {}
+    inner = body.get("error", body) if isinstance(body, dict) else {}
+    kind = str(inner.get("type") or inner.get("code") or "") if isinstance(inner, dict) else ""
+    text = (kind + " " + _server_message(error)).lower()
+    return error.status_code == 429 and ("quota" in text or "balance" in text)
+
+
+def is_context_overflow(error: openai.APIStatusError) -> bool:
+    text = _server_message(error).lower()
+    return error.status_code == 400 and ("token limit" in text or "context length" in text
+                                         or "context_length" in text or "too long" in text)
+
+
+def fatal_from(error: BaseException, *, base_url: str, model: str, key_source: str,
+               secret: str | Scrubber | None, models: list[str] | None = None) -> FatalModelError:
+    """The FatalModelError that tells the user what went wrong and what to do."""
+    if isinstance(error, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        sentence = (f"The server at {base_url} rejected the API key (HTTP {error.status_code}); "
+                    f"check the key in {key_source}.")
+    elif isinstance(error, openai.NotFoundError):
+        offered = f" It offers: {', '.join(models)}." if models else ""
+        sentence = f"The server at {base_url} has no model '{model}' (HTTP 404); set --model or KIMI_WRITER_MODEL.{offered}"
+    elif isinstance(error, openai.RateLimitError) and is_quota_error(error):
+        sentence = f"The account is out of balance or quota ({_server_message(error)}); top it up and resume."
+    elif isinstance(error, openai.RateLimitError):
+        sentence = f"The server kept answering 429 (rate limited) after all retries: {_server_message(error)}"
+    elif isinstance(error, openai.APIStatusError):
+        sentence = f"The server answered HTTP {error.status_code}: {_server_message(error)}"
+    elif isinstance(error, openai.APITimeoutError):
+        sentence = f"The server at {base_url} did not answer in time, even after retries."
+    elif isinstance(error, openai.APIConnectionError):
+        sentence = f"Could not connect to {base_url}, even after retries; check the address and your network."
+    elif isinstance(error, NotAStream):
+        sentence = str(error)
+    elif isinstance(error, StreamCut):
+        sentence = f"The server kept cutting the stream off, even after retries ({error})."
+    else:
+        sentence = f"The model request failed: {error}"
+    return FatalModelError(scrub(sentence, secret))
