@@ -1,5 +1,5 @@
-"""The import direction of /work/shared/RESHAPE.md, read from the source with ast (nothing is imported):
-no cycles between kimi_writer modules, and no layer imports a layer above it."""
+"""The layers, read from the folders and the source with ast (nothing is imported): no cycles between
+kimi_writer modules, no folder imports a folder above it, and no command imports another."""
 
 from __future__ import annotations
 
@@ -8,28 +8,16 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kimi_writer"
 
-# Top to bottom; a module may import its own layer and the layers below. A name stands for the
-# module and everything under it (`tools` is tools.py or tools/*). Modules named nowhere (local/*)
-# are not held to a layer, but still to "no cycles".
-LAYERS = [
-    ("entry", {"__main__", "launch", "cli"}),
-    ("commands", {"commands", "options", "status"}),  # the typer side, and what only a command shows
-    ("loop", {"agent", "turns", "run_end", "display", "recovery"}),
-    ("window", {"window", "book_context", "compression"}),
-    ("caller", {"caller", "retry", "api_errors", "writer", "drafting"}),
-    ("client", {"client"}),
-    ("tools", {"tools"}),
-    ("ground", {"", "project", "session", "settings", "prompts", "outline", "manuscript", "errors", "locate", "checks",
-                "style", "instructions", "edits", "lock", "tokens", "export", "flags", "setting_errors"}),
-    ("messages", {"messages"}),  # the typed conversation: a leaf that session and tokens build on
-]
-
-# Edges against RESHAPE's direction that the code still has (see the reshaping's report).
-KNOWN_UPWARD = {
-    ("tools", "client"),  # tools.py takes ToolCallRequest from the client
-    ("tools", "writer"),  # the draft_chapter tool calls the writer model
-    ("writer", "book_context"),  # the writer's brief reuses story_bible and tail_words
-}
+# The layers are the folders, top to bottom: a module may import its own folder and the folders
+# below it. At the package root the entry points sit on top, the typer side of the settings
+# (options) under the commands, and the settings at the bottom; any other module at the root, or
+# a folder not named here, fails `test_every_module_has_a_layer`.
+FOLDERS = ["commands", "report", "local", "judge", "loop", "model", "export", "guard", "book", "core"]
+ROOT_ENTRY = {"__main__", "launch", "cli"}
+ROOT_SETTINGS = {"", "settings", "flags", "setting_errors"}
+LAYERS = [("entry", ROOT_ENTRY), ("commands", {"commands"}), ("options", {"options"})] \
+    + [(folder, {folder}) for folder in FOLDERS[1:]] + [("settings", ROOT_SETTINGS)]
+HELPERS = {"commands.run", "commands.arguments"}  # what the commands share: the composition root, the typer pieces
 PRESENTATION = {"cli", "options", "commands"}  # the only modules that import typer
 
 
@@ -81,9 +69,10 @@ def graph() -> dict[str, set[str]]:
 
 
 def layer(module: str) -> int | None:
-    """The layer's index (0 is the top), or None for a module no layer names."""
+    """The layer's index (0 is the top): its folder's, or the root's entry or settings; None if unplaced."""
+    folder = module.split(".")[0] if "." in module or (module and (PACKAGE / module).is_dir()) else None
     for index, (_, members) in enumerate(LAYERS):
-        if any(module == member or (member and module.startswith(member + ".")) for member in members):
+        if (folder if folder is not None else module) in members and (folder is None or folder in FOLDERS):
             return index
     return None
 
@@ -114,7 +103,7 @@ def cycle(edges: dict[str, set[str]]) -> list[str]:
 def test_the_graph_is_read_from_the_source():
     edges = graph()
     assert {"commands.write", "options"} <= edges["cli"] and "commands.run" in edges["commands.write"]
-    assert {"agent", "", "local"} <= edges["commands.run"] and "cli" in edges["launch"]  # `from .. import local`
+    assert {"loop.agent", "", "local"} <= edges["commands.run"] and "cli" in edges["launch"]  # `from .. import local`
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle({"a": {"b"}, "b": set()}) == []
 
@@ -129,10 +118,41 @@ def test_no_layer_imports_a_layer_above_it():
     for module, targets in graph().items():
         for target in targets:
             below, above = layer(module), layer(target)
-            if below is not None and above is not None and above < below \
-                    and (module.split(".")[0], target.split(".")[0]) not in KNOWN_UPWARD:
+            if below is not None and above is not None and above < below:
                 upward.append(f"{module} ({LAYERS[below][0]}) imports {target} ({LAYERS[above][0]})")
     assert not upward, "\n".join(sorted(upward))
+
+
+def test_every_module_has_a_layer():
+    folders = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
+    assert folders == set(FOLDERS), "folders without a layer: " + ", ".join(sorted(folders ^ set(FOLDERS)))
+    unplaced = sorted(module or "kimi_writer" for module in module_names() if layer(module) is None)
+    assert not unplaced, "modules without a layer (at the root, or in an unknown folder): " + ", ".join(unplaced)
+
+
+def test_a_layer_is_read_from_the_folder():
+    assert layer("loop.agent") == FOLDERS.index("loop") + 2 and layer("commands") == 1 and layer("options") == 2
+    assert layer("settings") == len(LAYERS) - 1 and layer("cli") == 0
+    assert layer("agent") is None and layer("nowhere.module") is None
+
+
+def test_a_command_calls_down_never_sideways():
+    sideways = sorted(f"{module} imports {target}" for module, targets in graph().items()
+                      if module.startswith("commands.") for target in targets
+                      if target.startswith("commands.") and target not in HELPERS and module not in HELPERS)
+    assert not sideways, "\n".join(sideways)
+
+
+def test_every_folder_says_what_it_holds_and_may_import():
+    for folder in FOLDERS:
+        doc = ast.get_docstring(ast.parse((PACKAGE / folder / "__init__.py").read_text(encoding="utf-8")))
+        assert doc and len(doc.splitlines()) <= 12, folder
+
+
+def test_no_module_grows_past_450_lines():
+    long = {module: n for module, path in module_names().items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 450}
+    assert not long, long
 
 
 def test_only_the_entry_point_and_the_app_reach_the_commands():

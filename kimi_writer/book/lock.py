@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from ..core.errors import UserError
-from .project import PathRefused, Project
+from .project import PathRefused, Project, writable_problem
 
 try:
     import fcntl
@@ -115,3 +115,17 @@ def release_all() -> None:
         path.unlink(missing_ok=True)
         handle.close()  # closing the file drops the flock
     _held.clear()
+
+
+def hold(project: Project) -> str:
+    """Make sure the folder can be written, then lock it for this run (before any model call);
+    returns the lock's notice ('' when none)."""
+    try:
+        project.check_state_dir()
+    except PathRefused as error:
+        raise UserError(str(error)) from None
+    problem = writable_problem(project.root) or (
+        writable_problem(project.state_dir) if project.state_dir.exists() else None)
+    if problem:
+        raise UserError(f"{problem}, so the book in {project.root} cannot be continued.")
+    return acquire(project)

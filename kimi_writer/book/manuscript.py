@@ -139,3 +139,34 @@ def unwritten_chapters(project: Project) -> tuple[list[int], int]:
     planned = [entry.number for entry in load_outline(project)]
     written = {number for number, _ in chapter_files(project)}
     return [number for number in planned if number not in written], len(set(planned))
+
+
+def parse_chapters(spec: str | None, entries: list[OutlineEntry]) -> list[OutlineEntry]:
+    """'3-8', '2,5,7' or '4' -> those outline entries (chapters or stories); None -> every entry."""
+    if spec is None:
+        return entries
+    numbers: set[int] = set()
+    for part in spec.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not match:
+            raise UserError(f"--chapters {spec!r} is not a list of chapters; write it like 3-8 or 2,5,7.")
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        numbers.update(range(first, last + 1))
+    chosen = [entry for entry in entries if entry.number in numbers]
+    missing = sorted(numbers - {entry.number for entry in chosen})
+    if missing:
+        noun = "story" if any(entry.kind == "story" for entry in entries) else "chapter"
+        raise UserError(f"the outline has no {noun} {', '.join(map(str, missing))}; see kimi-writer status.")
+    return chosen
+
+
+def chosen_chapters(project: Project, spec: str | None) -> list[str]:
+    """The chapter files `--chapters` names (all of them without it), in book order."""
+    files = chapter_files(project)
+    if spec is not None:
+        numbers = {entry.number for entry in parse_chapters(spec, load_outline(project))}
+        files = [(number, info) for number, info in files if number in numbers]
+    if not files:
+        raise UserError(f"{project.name} has no chapter files to review" + (f" among --chapters {spec}" if spec else "")
+                        + "; see kimi-writer status.")
+    return [info.name for _, info in files]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.console import Console
 
 from ..core.errors import UserError
+from ..book import lock
 from ..book.locate import find_project_dir
 from ..options import load_settings, setting
 from ..book.project import Project
@@ -29,3 +32,18 @@ def open_project(argument: str, projects_dir: Path | None) -> Project:
     if not path.is_dir():
         raise UserError(f"{argument} is a file; give the project folder, or the project's name.")
     return Project(path)
+
+
+ChaptersOption = Annotated[Optional[str], typer.Option(
+    "--chapters", help="Which chapters, e.g. 3-8 or 2,5 (default: all written).")]
+
+
+def console() -> Console:
+    return Console() if sys.stdout.isatty() else Console(width=120, no_color=True, highlight=False)
+
+
+def hold(book: Project) -> None:
+    """Lock the book for this command (book.lock.hold), and print the lock's notice if any."""
+    notice = lock.hold(book)
+    if notice:
+        typer.echo(notice)

@@ -15,8 +15,8 @@ from ..options import OWN, fail, load_settings, setting_flags
 from ..book.outline import OutlineEntry
 from ..book.project import Project
 from ..settings import Settings
-from .arguments import open_project
-from .run import hold, make_writer, require_key, use_local_model
+from .arguments import hold, open_project
+from .run import make_writer, require_key, use_local_model
 
 DRAFT_FLAGS = {
     "parallel": "Chapters drafted at once.",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ..model.api_errors import Scrubber
@@ -18,11 +16,9 @@ from ..judge.critic import (
     Review,
     mechanical_flags,
 )
-from ..loop.drafting import parse_chapters
 from ..core.errors import BudgetExceeded, ExitCode, UserError
-from ..book.manuscript import chapter_files
+from ..book.manuscript import chapter_files, chosen_chapters
 from ..options import OWN, fail, load_settings, setting_flags
-from ..book.outline import load_outline
 from ..core.pool import run_all
 from ..book.project import Project
 from ..judge.reviews import REVIEW_FILE, record_review, write_review_file
@@ -30,8 +26,8 @@ from ..judge.revise import ChapterUsage
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.status import load_state
-from .arguments import ProjectArgument, open_project
-from .run import critic_key, critic_model, hold, make_critic
+from .arguments import ChaptersOption, ProjectArgument, console, hold, open_project
+from .run import check_price, critic_key, critic_model, make_critic, usage_line
 
 REVIEW_FLAGS = {
     "chapters": OWN,
@@ -46,40 +42,7 @@ REVIEW_FLAGS = {
     "chapter_words": "Target words per chapter.",
     "projects_dir": "Folder of projects.",
 }
-ChaptersOption = Annotated[Optional[str], typer.Option(
-    "--chapters", help="Which chapters, e.g. 3-8 or 2,5 (default: all written).")]
 
-
-def console() -> Console:
-    return Console() if sys.stdout.isatty() else Console(width=120, no_color=True, highlight=False)
-
-
-def chosen_chapters(project: Project, spec: str | None) -> list[str]:
-    """The chapter files `--chapters` names (all of them without it), in book order."""
-    files = chapter_files(project)
-    if spec is not None:
-        numbers = {entry.number for entry in parse_chapters(spec, load_outline(project))}
-        files = [(number, info) for number, info in files if number in numbers]
-    if not files:
-        raise UserError(f"{project.name} has no chapter files to review" + (f" among --chapters {spec}" if spec else "")
-                        + "; see kimi-writer status.")
-    return [info.name for _, info in files]
-
-
-def check_price(settings: Settings, *models: str) -> None:
-    """--max-cost needs the price of every model the run calls."""
-    unknown = [model for model in models if settings.prices.get(model) is None]
-    if settings.max_cost is not None and unknown:
-        raise UserError(f"no price is known for the model '{unknown[0]}', so --max-cost cannot be applied; "
-                        "use --max-tokens, or set its price in KIMI_WRITER_PRICES.")
-
-
-def usage_line(usage: UsageTotals, settings: Settings, model: str) -> str:
-    """Tokens in and out of the run, and its estimated cost at `model`'s price."""
-    cost = usage.cost(settings.prices.get(model))
-    estimated = " (estimated: the server reported no usage)" if usage.estimated_requests else ""
-    dollars = f", estimated cost ${cost:.4f}" if cost is not None else ""
-    return f"Tokens in {usage.prompt_tokens:,}, out {usage.completion_tokens:,}{estimated}{dollars}."
 
 
 @setting_flags(REVIEW_FLAGS)

@@ -20,15 +20,9 @@ from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFail
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.status import load_state
-from .arguments import ProjectArgument, open_project
-from .review import (
-    ChaptersOption,
-    check_price,
-    chosen_chapters,
-    console,
-    usage_line,
-)
-from .run import client_for, critic_key, critic_model, hold, make_critic, require_key
+from ..book.manuscript import chosen_chapters
+from .arguments import ChaptersOption, ProjectArgument, console, hold, open_project
+from .run import check_price, client_for, critic_key, critic_model, make_critic, require_key, usage_line
 
 REVISE_FLAGS = {
     "chapters": OWN,

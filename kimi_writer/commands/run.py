@@ -22,12 +22,13 @@ from ..core.errors import UserError
 from ..loop.instructions import system_prompt
 from ..judge.loop_review import LoopReviewer
 from ..core.messages import Kind, system, user
-from ..book.project import PathRefused, Project, writable_problem
+from ..book.project import Project, writable_problem
 from ..model.retry import Backoff
-from ..book.session import SessionState
+from ..book.session import SessionState, UsageTotals
 from ..settings import Settings
 from ..loop.tools import Workspace
 from ..loop.writer import Writer
+from .arguments import hold
 
 
 def key_source() -> str:
@@ -182,21 +183,6 @@ def _workspace(settings: Settings, project: Project | None = None) -> Workspace:
                      owned={project.root} if project else set(), hold=lock.acquire)
 
 
-def hold(project: Project) -> None:
-    """Make sure the folder can be written, then lock it for this run (before any model call)."""
-    try:
-        project.check_state_dir()
-    except PathRefused as error:
-        raise UserError(str(error)) from None
-    problem = writable_problem(project.root) or (
-        writable_problem(project.state_dir) if project.state_dir.exists() else None)
-    if problem:
-        raise UserError(f"{problem}, so the book in {project.root} cannot be continued.")
-    notice = lock.acquire(project)
-    if notice:
-        typer.echo(notice)
-
-
 def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple[SessionState, Workspace]:
     """The state to continue: the exact saved conversation, or a fresh one from a summary."""
     found = recovery.load(argument, settings.projects_dir)
@@ -222,3 +208,19 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
     state.plan_only = settings.plan_only
     state.project_dir = str(found.project.root)
     return state, _workspace(settings, found.project)
+
+
+def check_price(settings: Settings, *models: str) -> None:
+    """--max-cost needs the price of every model the run calls."""
+    unknown = [model for model in models if settings.prices.get(model) is None]
+    if settings.max_cost is not None and unknown:
+        raise UserError(f"no price is known for the model '{unknown[0]}', so --max-cost cannot be applied; "
+                        "use --max-tokens, or set its price in KIMI_WRITER_PRICES.")
+
+
+def usage_line(usage: UsageTotals, settings: Settings, model: str) -> str:
+    """Tokens in and out of the run, and its estimated cost at `model`'s price."""
+    cost = usage.cost(settings.prices.get(model))
+    estimated = " (estimated: the server reported no usage)" if usage.estimated_requests else ""
+    dollars = f", estimated cost ${cost:.4f}" if cost is not None else ""
+    return f"Tokens in {usage.prompt_tokens:,}, out {usage.completion_tokens:,}{estimated}{dollars}."

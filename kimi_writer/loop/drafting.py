@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..core.errors import UserError
-from ..book.manuscript import chapter_files
+from ..book.manuscript import chapter_files, parse_chapters
 from ..book.outline import OutlineEntry, chapter_target, load_outline, part_filename
 from ..core.pool import run_all
 from ..book.project import Project
 from ..core.prompts import render
 from .writer import Draft, DraftFailed, Writer
-
-
-def parse_chapters(spec: str | None, entries: list[OutlineEntry]) -> list[OutlineEntry]:
-    """'3-8', '2,5,7' or '4' -> those outline entries (chapters or stories); None -> every entry."""
-    if spec is None:
-        return entries
-    numbers: set[int] = set()
-    for part in spec.split(","):
-        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
-        if not match:
-            raise UserError(f"--chapters {spec!r} is not a list of chapters; write it like 3-8 or 2,5,7.")
-        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-        numbers.update(range(first, last + 1))
-    chosen = [entry for entry in entries if entry.number in numbers]
-    missing = sorted(numbers - {entry.number for entry in chosen})
-    if missing:
-        noun = "story" if any(entry.kind == "story" for entry in entries) else "chapter"
-        raise UserError(f"the outline has no {noun} {', '.join(map(str, missing))}; see kimi-writer status.")
-    return chosen
 
 
 @dataclass(frozen=True)
