@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import draft, export, lint, outline, review, revise, status, write
+from .commands import books, draft, export, lint, outline, review, revise, status, write
 from .options import Command, VersionOption
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.command(cls=Command)(draft.draft)
 app.command("export", cls=Command)(export.export_command)
 app.command("lint", cls=Command)(lint.lint_command)
 app.command("status", cls=Command)(status.status_command)
+app.command("list", cls=Command)(books.list_command)
 app.command("outline", cls=Command)(outline.outline_command)
 app.command("review", cls=Command)(review.review_command)
 app.command("revise", cls=Command)(revise.revise_command)

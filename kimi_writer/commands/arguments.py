@@ -11,9 +11,9 @@ from rich.console import Console
 
 from ..core.errors import UserError
 from ..book import lock
-from ..book.locate import find_project_dir
+from ..book.locate import closest_names, find_project_dir, is_project
 from ..options import load_settings, setting
-from ..book.project import Project
+from ..book.project import STATE_DIR, Project
 
 ProjectArgument = Annotated[str, typer.Argument(
     help="A project folder, or the name of a project under the projects folder.", metavar="PROJECT",
@@ -22,17 +22,30 @@ ProjectsDirOption = Annotated[Optional[Path], setting("projects_dir", "Folder of
 
 
 def open_project(argument: str, projects_dir: Path | None) -> Project:
-    """The project PROJECT names; UserError if there is none."""
+    """The project PROJECT names; UserError if there is none (naming the closest projects)."""
     folder = load_settings(projects_dir=projects_dir).projects_dir
     try:
         path = find_project_dir(argument, folder)
     except UserError:
-        raise UserError(f"there is no project {argument}; give a project folder, "
-                        f"or the name of a project under {folder}.") from None
+        close = closest_names(argument, folder)
+        hint = f" The closest: {', '.join(close)}." if close else ""
+        raise UserError(f"there is no project {argument} (searched {Path(argument).expanduser()} and the projects "
+                        f"folder {folder}); give a project folder, or the name of a project there.{hint}") from None
     if not path.is_dir():
         raise UserError(f"{argument} is a file; give the project folder, or the project's name.")
     return Project(path)
 
+
+def open_book(argument: str, projects_dir: Path | None) -> Project:
+    """The project PROJECT names, which must be a kimi-writer project (not just any folder)."""
+    book = open_project(argument, projects_dir)
+    if not is_project(book.root):
+        raise UserError(f"{book.root} is not a kimi-writer project (it has no {STATE_DIR} folder, no outline.md "
+                        "and no chapter files); give a project folder, or start a book with kimi-writer write.")
+    return book
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document (see docs/schema/).")]
 
 ChaptersOption = Annotated[Optional[str], typer.Option(
     "--chapters", help="Which chapters, e.g. 3-8 or 2,5 (default: all written).")]

@@ -109,7 +109,9 @@ class Agent:
         if result.written and self.workspace.project is not None:
             result = self.window.landed(call, result)
         self.state.messages.append(tool_result(call.id, result.text))
-        self.display.tool_result(result.summary, result.ok)
+        self.display.tool_result(result.summary, result.ok, call.name, result.written)
+        if result.reviewed is not None:
+            self.display.review(*result.reviewed)
         self.format_errors_in_a_row = self.format_errors_in_a_row + 1 if result.format_error else 0
         if self.format_errors_in_a_row >= self.settings.max_format_errors:
             raise FatalModelError(f"the model sent {self.format_errors_in_a_row} malformed tool calls in a row; "

@@ -60,6 +60,7 @@ class ToolResult:
     format_error: bool = False
     compress: bool = False
     written: tuple[str, int] | None = None  # (file, words now in it)
+    reviewed: tuple[str, float, dict[str, int]] | None = None  # the critic's (file, overall, scores)
 
 
 class CreateProjectArgs(BaseModel):
@@ -228,7 +229,8 @@ def review_landed(workspace: Workspace, result: ToolResult) -> ToolResult:
     if not (workspace.review_landed and workspace.reviewer and workspace.project and is_chapter_file(name)):
         return result
     review = workspace.reviewer(workspace.project, name)
-    return replace(result, text=f"{result.text}\n\n{review.text}", summary=f"{result.summary}; {review.summary}")
+    return replace(result, text=f"{result.text}\n\n{review.text}", summary=f"{result.summary}; {review.summary}",
+                   reviewed=review.reviewed)
 
 
 def compress_context(workspace: Workspace, args: CompressContextArgs) -> ToolResult:
