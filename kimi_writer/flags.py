@@ -6,6 +6,8 @@ The flag's name, type, environment variable and default all come from the settin
 
 from __future__ import annotations
 
+JSON_EVENTS = "Print the run's events as JSON lines (docs/schema/event.json) instead of the console view."
+
 WRITE_FLAGS = {
     "projects_dir": "Folder for projects.",
     "model": "Model name.",
@@ -29,4 +31,5 @@ WRITE_FLAGS = {
     "critic_model": ("The model that reviews chapters (--review auto, review_chapter).", "the --model"),
     "critic_base_url": ("The critic model's API URL.", "the --base-url"),
     "show_reasoning": "Keep each turn's full reasoning on screen, not just how long the model thought.",
+    "json_output": JSON_EVENTS,
 }

@@ -21,9 +21,12 @@ BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more
           "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
 
 
+FLAG_NAMES = {"json_output": "--json"}  # settings whose flag is not their field's name
+
+
 def flag_name(field: str) -> str:
     """The command-line flag of a setting: max_iterations -> --max-iterations."""
-    return "--" + field.replace("_", "-")
+    return FLAG_NAMES.get(field) or "--" + field.replace("_", "-")
 
 
 def env_names(field: str) -> list[str]:

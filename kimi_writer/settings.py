@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     model_path: Path | None = None  # a GGUF file for the local provider
     plan_only: bool = False
     show_reasoning: bool = False  # keep each turn's full reasoning in the scrollback
+    json_output: bool = False  # --json: the run's events as JSON lines on stdout instead of the console view
     writer_model: str | None = None  # a second model that drafts chapters (draft_chapter)
     writer_base_url: str | None = None  # default: base_url
     writer_api_key: SecretStr | None = None  # KIMI_WRITER_WRITER_API_KEY; default: api_key

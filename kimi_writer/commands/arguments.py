@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -55,8 +55,13 @@ def console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=120, no_color=True, highlight=False)
 
 
-def hold(book: Project) -> None:
-    """Lock the book for this command (book.lock.hold), and print the lock's notice if any."""
+def hold(book: Project, display: Any = None) -> None:
+    """Lock the book for this command (book.lock.hold) and show the lock's notice if any; the run's
+    `display`, if given, logs its events in the book from now on."""
     notice = lock.hold(book)
-    if notice:
+    if display is not None:
+        display.opened(book.state_dir)
+    if notice and display is not None:
+        display.notice(notice)
+    elif notice:
         typer.echo(notice)

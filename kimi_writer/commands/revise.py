@@ -13,7 +13,8 @@ from ..core.errors import ExitCode, UserError
 from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all
-from ..book.project import Project
+from ..book.project import Project, count_words
+from ..flags import JSON_EVENTS
 from ..model.retry import Backoff
 from ..judge.reviews import write_review_file
 from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
@@ -22,7 +23,8 @@ from ..settings import Settings
 from ..report.status import load_state
 from ..book.manuscript import chosen_chapters
 from .arguments import ChaptersOption, ProjectArgument, console, hold, open_project
-from .run import check_price, client_for, critic_key, critic_model, make_critic, require_key, usage_line
+from .run import (check_price, client_for, critic_key, critic_model, make_critic, reporting, require_key, run_display,
+                  usage_line, usage_summary)
 
 REVISE_FLAGS = {
     "chapters": OWN,
@@ -40,6 +42,7 @@ REVISE_FLAGS = {
     "base_url": "The planner's API URL.",
     "chapter_words": "Target words per chapter.",
     "projects_dir": "Folder of projects.",
+    "json_output": JSON_EVENTS,
 }
 OUTCOMES_TO_EXIT = {"not reviewed": ExitCode.MODEL_ERROR, "failed": ExitCode.MODEL_ERROR, "budget": ExitCode.BUDGET}
 
@@ -81,18 +84,35 @@ def revise_command(
     """Rewrite PROJECT's weak chapters with the writer model; keep a version only if the critic scores it higher."""
     try:
         settings = load_settings(**flags)
+    except UserError as error:
+        raise fail(str(error)) from None
+    given = {"project": project, "chapters": chapters, "below": below, "rounds": rounds, "force": force, **flags}
+    display = run_display(settings, "revise", given, console_view=False)
+    with reporting(display):
         book = open_project(project, settings.projects_dir)
         names = chosen_chapters(book, chapters)
         check_price(settings, critic_model(settings), settings.writer_model or settings.model)
         models = make_models(settings)
-        hold(book)
-    except UserError as error:
-        raise fail(str(error)) from None
-    reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-    revisions = run_all(names, reviser.revise, settings.parallel)
-    write_review_file(book, [info.name for _, info in chapter_files(book)])
-    _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
-    raise typer.Exit(revise_exit(revisions))
+        hold(book, display)
+        reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
+        revisions = run_all(names, reviser.revise, settings.parallel)
+        write_review_file(book, [info.name for _, info in chapter_files(book)])
+        _tell(display, book, revisions, settings, models.run_usage)
+        if not settings.json_output:
+            _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
+        raise typer.Exit(revise_exit(revisions))
+
+
+def _tell(display: Any, book: Project, revisions: list[Revision], settings: Settings, usage: UsageTotals) -> None:
+    """Each chapter's revision as a tool_result event (with its words when a new version was kept), then the figures."""
+    for r in revisions:
+        detail = f" ({r.detail})" if r.detail else ""
+        kept = (r.chapter, count_words(book.read_if_file(r.chapter) or "")) if r.outcome == "kept" else None
+        display.tool_result(f"{r.chapter}: {r.outcome}{detail}, {_score(r.before)} -> {_score(r.after)}",
+                            r.outcome not in OUTCOMES_TO_EXIT, "revise", kept)
+    kept = sum(1 for r in revisions if r.outcome == "kept")
+    display.summary(usage_summary(f"{kept} of {len(revisions)} chapters revised.", book, usage, settings,
+                                  critic_model(settings)))
 
 
 def revise_exit(revisions: list[Revision]) -> int:

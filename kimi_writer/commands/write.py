@@ -9,7 +9,7 @@ import typer
 from ..core.errors import UserError
 from ..flags import WRITE_FLAGS
 from ..options import fail, load_settings, setting_flags
-from .run import build_run
+from .run import build_run, reporting, run_display
 
 
 @setting_flags(WRITE_FLAGS)
@@ -21,8 +21,10 @@ def write(
     """Write a book from PROMPT into a new project folder, or resume one with --recover."""
     try:
         settings = load_settings(**flags)
-        with build_run(settings, recover, prompt) as agent:
-            code = agent.run()
     except UserError as error:
         raise fail(str(error)) from None
-    raise typer.Exit(int(code))
+    display = run_display(settings, "write", {"prompt": prompt, "recover": recover, **flags})
+    with reporting(display):
+        with build_run(settings, recover, prompt, display) as agent:
+            code = agent.run()
+        raise typer.Exit(int(code))

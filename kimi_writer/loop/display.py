@@ -35,6 +35,7 @@ class RunSummary:
     files: list[tuple[str, int]]  # files written this run, with their words now
     this_run: RunFigures
     book: RunFigures | None = None  # the book's totals, when earlier runs count too
+    full_outcome: str = ""  # the outcome even when a notice says it (a plan-only run's end), for the events
 
 
 @dataclass

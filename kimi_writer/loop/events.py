@@ -92,11 +92,16 @@ class EventDisplay(PlainDisplay):
         self.emit("review", file=file, overall=overall, scores=scores, **({"reason": reason} if reason else {}))
 
     def draft_progress(self, name: str, chars: int | None) -> None:
-        """Chapters drafted by the writer model: a tool_call event with their progress, batched."""
-        if chars is None or self.clock() - self.sent_at < BATCH_SECONDS:
+        """A chapter drafted by the writer model: a draft_chapter tool_call as it starts, then its
+        progress, batched (called from worker threads)."""
+        if chars is None:
+            self.drafts.pop(name, None)
             return
+        if name in self.drafts and self.clock() - self.sent_at < BATCH_SECONDS:
+            return
+        self.drafts[name] = chars
         self.sent_at = self.clock()
-        self.emit("tool_call", name=f"draft_chapter:{name}", chars=chars)
+        self.emit("tool_call", name="draft_chapter", chars=chars, file=name)
 
     def notice(self, text: str) -> None:
         self.end_turn()
@@ -106,7 +111,7 @@ class EventDisplay(PlainDisplay):
         """The run's figures: kept for run_end, which close() sends last."""
         self.end_turn()
         figures = run.this_run
-        self.ending = {"outcome": run.outcome or "", "iterations": figures.iterations,
+        self.ending = {"outcome": run.full_outcome or run.outcome or "", "iterations": figures.iterations,
                        "prompt_tokens": figures.prompt_tokens, "completion_tokens": figures.completion_tokens,
                        "cost": figures.cost, "estimated": figures.estimated}
 

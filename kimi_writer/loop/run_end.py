@@ -36,7 +36,9 @@ class RunEnd:
         if code != ExitCode.FINISHED:
             self.checkpoint()
         plan_ready = outcome.startswith(PLAN_READY)
-        self.display.summary(self._summary(None if plan_ready else outcome, iterations))
+        summary = self._summary(None if plan_ready else outcome, iterations)
+        summary.full_outcome = outcome
+        self.display.summary(summary)
         if plan_ready:
             self.display.notice(f"{outcome}\nRead and edit it, then draft the chapters with: "
                                 f"{resume_command(self.workspace.project.root)}")

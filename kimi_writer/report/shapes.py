@@ -80,27 +80,27 @@ class BookList(RootModel[list[BookStatus]]):
 
 # --- review --mechanical-only --json ---------------------------------------------------------------
 
-class Warning_(Shape):
+class CheckWarning(Shape):
     line: int = Field(description="1-based; 0 for the whole chapter.")
     kind: str
     quote: str
     message: str
 
 
-class ChapterChecks(Shape):
+class ChapterCheck(Shape):
     file: str
     words: int
     target: int | None
     flags: int
     stock_per_1000: float
-    warnings: list[Warning_]
+    warnings: list[CheckWarning]
 
 
 class MechanicalReview(Shape):
     """`kimi-writer review --mechanical-only --json`: the mechanical checks, chapter by chapter."""
 
     project: str
-    chapters: list[ChapterChecks]
+    chapters: list[ChapterCheck]
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -146,7 +146,8 @@ class Content(_Event):
 class ToolCall(_Event):
     type: Literal["tool_call"]
     name: str
-    chars: int
+    chars: int = Field(description="Characters of the arguments so far (of the draft so far, with `file`).")
+    file: str | None = Field(default=None, description="The chapter a writer model is drafting.")
 
 
 class ToolResultEvent(_Event):
