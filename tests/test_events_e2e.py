@@ -173,3 +173,35 @@ def test_review_mechanical_only_json_is_one_document(run_cli, tmp_path):
     assert [c.file for c in document.chapters] == ["chapter_1.md", "chapters/chapter_02.md", "ch3.md"]
     stock = [w for c in document.chapters for w in c.warnings if w.kind == "stock_phrase"]
     assert stock and stock[0].quote == "a testament to" and stock[0].line == 4
+
+
+def test_draft_json_prints_a_tool_call_and_result_per_chapter(server, run_cli, tmp_path):
+    project = tmp_path / "projects/Drafted"
+    project.mkdir(parents=True)
+    (project / "outline.md").write_text("# Drafted\n\n1. **One** — a start.\n2. **Two** — an end.\n")
+    modes = {}
+    for mode in ([], ["--json"]):
+        server.add(Turn(content="# Chapter 1\n\nOne two three.\n"), Turn(status=400))
+        modes[bool(mode)] = run_cli("draft", "Drafted", "--overwrite", *mode)
+    assert modes[False].returncode == modes[True].returncode == 4
+    printed = [json.loads(line) for line in modes[True].stdout.splitlines()]
+    check_run(printed)
+    results = sorted((e["ok"], e.get("file"), e.get("words")) for e in printed if e["type"] == "tool_result")
+    assert results == [(False, None, None), (True, "chapter_01.md", 6)]
+    assert {e["file"] for e in printed if e["type"] == "tool_call"} == {"chapter_01.md", "chapter_02.md"}
+    assert printed[-1]["exit_code"] == 4
+    assert len(runs(project / ".kimi_writer/events.jsonl")) == 2  # each run in the log, console or not
+
+
+def test_revise_json_prints_each_chapter_and_its_review(server, run_cli, tmp_path):
+    root = write_sample_book(tmp_path / "projects")
+    low = {key: 5 for key in SCORES}
+    server.add(review_turn(low), Turn(content="# Chapter 1: The Fog\n\nBetter now.\n", usage=(2_000, 500)),
+               review_turn({key: 8 for key in SCORES}))
+    result = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    check_run(printed)
+    assert [e["text"] for e in printed if e["type"] == "notice"] == ["chapter_1.md: kept, 5.0 -> 8.0"]
+    assert [(e["file"], e["overall"]) for e in printed if e["type"] == "review"] == [("chapter_1.md", 8.0)]
+    assert printed[0]["models"] == {"planner": None, "writer": "kimi-k2.6", "critic": "kimi-k2.6"}

@@ -13,10 +13,10 @@ from ..core.errors import ExitCode, UserError
 from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all
-from ..book.project import Project, count_words
+from ..book.project import Project
 from ..flags import JSON_EVENTS
 from ..model.retry import Backoff
-from ..judge.reviews import write_review_file
+from ..judge.reviews import load_review, write_review_file
 from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
 from ..book.session import UsageTotals
 from ..settings import Settings
@@ -104,12 +104,13 @@ def revise_command(
 
 
 def _tell(display: Any, book: Project, revisions: list[Revision], settings: Settings, usage: UsageTotals) -> None:
-    """Each chapter's revision as a tool_result event (with its words when a new version was kept), then the figures."""
+    """Each chapter's revision as a notice and its review as it stands now, then the figures."""
     for r in revisions:
         detail = f" ({r.detail})" if r.detail else ""
-        kept = (r.chapter, count_words(book.read_if_file(r.chapter) or "")) if r.outcome == "kept" else None
-        display.tool_result(f"{r.chapter}: {r.outcome}{detail}, {_score(r.before)} -> {_score(r.after)}",
-                            r.outcome not in OUTCOMES_TO_EXIT, "revise", kept)
+        display.notice(f"{r.chapter}: {r.outcome}{detail}, {_score(r.before)} -> {_score(r.after)}")
+        review = load_review(book, r.chapter)
+        if review is not None:
+            display.review(r.chapter, review.overall, dict(review.scores))
     kept = sum(1 for r in revisions if r.outcome == "kept")
     display.summary(usage_summary(f"{kept} of {len(revisions)} chapters revised.", book, usage, settings,
                                   critic_model(settings)))
