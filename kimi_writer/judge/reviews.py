@@ -65,14 +65,6 @@ def has_reviews(project: Project) -> bool:
     return project.contains(folder) and folder.is_dir() and any(folder.glob("*.json"))
 
 
-def score_cell(project: Project, chapter: str) -> str:
-    """What `status` shows in the score column: the overall score, "stale", or "—"."""
-    review = load_review(project, chapter)
-    if review is None:
-        return "—"
-    return "stale" if is_stale(project, review) else f"{review.overall:.1f}"
-
-
 def edited_by_author(project: Project, previous: Review | None, load_state: StateLoader) -> bool:
     """Whether the chapter was changed by hand since `previous` judged it: its text is neither the one
     judged nor the one the agent last wrote. Once set, it holds until a revision replaces the chapter."""

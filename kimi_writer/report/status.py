@@ -177,7 +177,7 @@ def _last_run_cell(book: BookStatus) -> str:
 
 def books_table(books: list[BookStatus], projects_dir: Path) -> Table:
     table = Table(title=f"Books in {projects_dir}")
-    for column, justify in (("title", "left"), ("project", "left"), ("written", "right"), ("words", "right"),
+    for column, justify in (("title", "left"), ("project", "left"), ("written/planned", "right"), ("words", "right"),
                             ("last run", "left")):
         table.add_column(column, justify=justify)
     for book in books:
