@@ -111,3 +111,14 @@ def test_the_file_keeps_about_max_bytes(tmp_path):
     events = read_events(path)
     assert events[-1]["seq"] == 1000
     assert [e["seq"] for e in events] == list(range(events[0]["seq"], 1001))
+
+
+def test_a_log_that_is_a_link_is_left_alone(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"not ours, no newline at the end")
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / EVENTS_FILE).symlink_to(outside)
+    log = EventLog()
+    log.attach(tmp_path / "state" / EVENTS_FILE)
+    log.emit("notice", text="hello")
+    assert outside.read_bytes() == b"not ours, no newline at the end"

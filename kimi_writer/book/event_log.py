@@ -99,8 +99,9 @@ class EventLog:
         self.pending: list[bytes] = []  # lines from before the project was known
 
     def attach(self, path: Path | str) -> None:
-        """Log to `path` from now on (with the lines so far); rotate it first if it is full."""
-        if self.path is not None:
+        """Log to `path` from now on (with the lines so far); rotate it first if it is full. A log
+        that is a link is not followed: the run is not logged."""
+        if self.path is not None or Path(path).is_symlink():
             return
         self.path = Path(path)
         try:
