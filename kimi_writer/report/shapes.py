@@ -122,7 +122,6 @@ class RunStart(_Event):
     command: str
     args: dict[str, object]
     models: Models
-    project: str | None = None
 
 
 class Iteration(_Event):
