@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any, Callable, Iterable, TextIO
 EVENTS_FILE = "events.jsonl"
 MAX_RUNS = 20
 MAX_BYTES = 20 * 1024 * 1024
+_RUN_PREFIX = re.compile(rb'\{"run": "([0-9A-Za-z-]+)", "seq": \d+, ')
 
 
 def new_run_id() -> str:
@@ -175,9 +177,18 @@ def rotate(path: Path, keep_runs: int, max_bytes: int) -> None:
     os.replace(spare, path)
 
 
+def _run_of(line: bytes) -> str | None:
+    """A line's run id: read from the start of the line as this module writes it, else parsed."""
+    found = _RUN_PREFIX.match(line)
+    if found:
+        return found.group(1).decode("utf-8", "replace")
+    run = (_parse(line) or {}).get("run")
+    return run if isinstance(run, str) else None
+
+
 def _last_runs(lines: list[bytes], keep_runs: int) -> list[bytes]:
     """The lines of the last `keep_runs` runs (by first appearance of each run id)."""
-    runs = [(event or {}).get("run") for event in map(_parse, lines)]
+    runs = [_run_of(line) for line in lines]
     order = list(dict.fromkeys(run for run in runs if run is not None))
     wanted = set(order[-keep_runs:]) if keep_runs > 0 else set()
     return [line for line, run in zip(lines, runs) if run in wanted]
