@@ -10,7 +10,7 @@ from kimi_writer.book.event_log import read_events
 from kimi_writer.report.shapes import MechanicalReview, RunEvent
 from tests.conftest import TEST_KEY
 from tests.sample_book import write_sample_book
-from tests.scripted_server import Turn, tool_call
+from tests.scripted_server import ScriptedServer, Turn, tool_call
 from tests.test_lock_e2e import start, wait_for_requests
 from tests.test_review import SCORES, review_turn
 from tests.test_write_e2e import tool_turn
@@ -205,3 +205,21 @@ def test_revise_json_prints_each_chapter_and_its_review(server, run_cli, tmp_pat
     assert [e["text"] for e in printed if e["type"] == "notice"] == ["chapter_1.md: kept, 5.0 -> 8.0"]
     assert [(e["file"], e["overall"]) for e in printed if e["type"] == "review"] == [("chapter_1.md", 8.0)]
     assert printed[0]["models"] == {"planner": None, "writer": "kimi-k2.6", "critic": "kimi-k2.6"}
+
+
+def test_write_review_auto_logs_a_review_event(tmp_path, server, run_cli):
+    from tests.test_review_loop import book_turns as lamp_turns
+
+    with ScriptedServer(models=["critic-1"]) as critic:
+        server.add(*lamp_turns())
+        critic.add(review_turn())
+        result = run_cli("write", "A one-chapter mystery", "--review", "auto", "--critic-model", "critic-1",
+                         "--critic-base-url", critic.base_url, "--json")
+    assert result.returncode == 0, result.stderr
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    check_run(printed)
+    assert printed[0]["models"] == {"planner": "kimi-k2.6", "writer": None, "critic": "critic-1"}
+    reviews = [(e["file"], e["overall"], e["scores"]) for e in printed if e["type"] == "review"]
+    assert reviews == [("chapter_01.md", 7.22, SCORES)]
+    types = [e["type"] for e in printed]
+    assert types[types.index("review") - 1] == "tool_result"  # the chapter's write, then its review
