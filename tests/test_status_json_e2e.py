@@ -68,7 +68,8 @@ def test_an_unknown_name_names_the_folder_searched_and_the_closest_projects(run_
     write_sample_book(tmp_path / "projects", "Desert_Song")
     result = run_cli("status", "Fog_Over")
     assert result.returncode == 2
-    assert "the projects folder projects" in result.stderr
+    assert result.stderr.startswith("Error: there is no project Fog_Over; give a project folder, or the name of a "
+                                    "project under projects. The closest: ")
     assert result.stderr.strip().endswith("The closest: Fog_Over_Paris, Fog_Over_London.") or \
         result.stderr.strip().endswith("The closest: Fog_Over_London, Fog_Over_Paris."), result.stderr
     assert "Desert_Song" not in result.stderr

@@ -29,8 +29,8 @@ def open_project(argument: str, projects_dir: Path | None) -> Project:
     except UserError:
         close = closest_names(argument, folder)
         hint = f" The closest: {', '.join(close)}." if close else ""
-        raise UserError(f"there is no project {argument} (searched {Path(argument).expanduser()} and the projects "
-                        f"folder {folder}); give a project folder, or the name of a project there.{hint}") from None
+        raise UserError(f"there is no project {argument}; give a project folder, "
+                        f"or the name of a project under {folder}.{hint}") from None
     if not path.is_dir():
         raise UserError(f"{argument} is a file; give the project folder, or the project's name.")
     return Project(path)
