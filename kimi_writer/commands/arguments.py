@@ -55,13 +55,10 @@ def console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=120, no_color=True, highlight=False)
 
 
-def hold(book: Project, display: Any = None) -> None:
-    """Lock the book for this command (book.lock.hold) and show the lock's notice if any; the run's
-    `display`, if given, logs its events in the book from now on."""
+def hold(book: Project, display: Any) -> None:
+    """Lock the book for this run (book.lock.hold) and show the lock's notice if any; the run's
+    events go to the book's log from now on."""
     notice = lock.hold(book)
-    if display is not None:
-        display.opened(book.state_dir)
-    if notice and display is not None:
+    display.opened(book.state_dir)
+    if notice:
         display.notice(notice)
-    elif notice:
-        typer.echo(notice)
