@@ -25,7 +25,7 @@ from tests.corpus import Book, corpus_dir, halves, load  # noqa: E402
 
 WORD_VS_WORDFREQ = 10.0  # AI rate at least this many times wordfreq's frequency
 WORD_VS_HUMAN = 5.0  # and this many times the human chapters' rate (one added to their count)
-TRIGRAM_VS_HUMAN = 6.0  # AI rate against the human rate (a half added to their count)
+TRIGRAM_VS_HUMAN = 10.0  # AI rate against the human rate (a half added to their count)
 TOPIC = frozenset("""
 sneakers sneaker shoes shoe soles sole laces lace footwear boots boot sandals heel heels
 gods god goddess goddesses divine divinity mortal mortals myth myths mythology mythical legends legend
