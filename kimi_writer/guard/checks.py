@@ -15,14 +15,14 @@ from ..book.manuscript import reading_order
 from ..book.outline import chapter_target
 from ..book.project import Project, count_words
 from .detect import (Finding, _Token, banned, length, ngrams, recurring_phrases, repeated_openers, repeated_phrases,
-                     stock_phrases, tokens)
+                     stock_phrases, tokens, uniformity)
 from .language import ENGLISH, Language
 from .sentences import Sentence, sentence_stats, split_sentences
 from .slop import Habits, SlopParts, contrast_hits, over_used_hits, slop_parts
 from .style import banned_phrases, builtin_phrases, find_hits
-from .verdicts import calibrated
+from .verdicts import MIN_SPREAD, calibrated
 
-__all__ = ["ChapterChecks", "Finding", "check_book", "check_chapter", "check_project", "sentence_stats",
+__all__ = ["MIN_SPREAD", "ChapterChecks", "Finding", "check_book", "check_chapter", "check_project", "sentence_stats",
            "split_sentences", "warning_lines", "warnings_summary"]
 
 
@@ -92,25 +92,29 @@ def _detect(name: str, text: str, phrases: list[str], target: int | None, langua
     return _Raw(report, sentences, found, grams)
 
 
-def _verdict(raw: _Raw, recurring: list[Finding]) -> ChapterChecks:
-    """The chapter with its cross-chapter repeats counted and only its calibrated findings."""
+def _verdict(raw: _Raw, recurring: list[Finding], sensitive: bool) -> ChapterChecks:
+    """The chapter with its cross-chapter repeats counted and only its calibrated findings (with
+    `sensitive`: every finding of the detectors, as they stand before calibration)."""
     habits = replace(raw.report.habits, recurring=len(recurring))
-    findings = calibrated(raw.report.findings + recurring, habits, slop_parts(habits), raw.sentences)
+    every = raw.report.findings + recurring
+    findings = (sorted(every + [f for f in (uniformity(raw.sentences),) if f], key=lambda f: f.line) if sensitive
+                else calibrated(every, habits, slop_parts(habits), raw.sentences))
     return replace(raw.report, findings=findings, habits=habits)
 
 
 def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str],
-               language: Language = ENGLISH) -> list[ChapterChecks]:
+               language: Language = ENGLISH, sensitive: bool = False) -> list[ChapterChecks]:
     """Every check of every chapter: (file name, text, target) in book order; `phrases` are the
     built-in stock phrases and the project's own (errors)."""
     found = [_detect(name, text, phrases, target, language) for name, text, target in chapters]
     recurring = recurring_phrases([(raw.report.name, raw.tokens, raw.grams) for raw in found])
-    return [_verdict(raw, recurring[raw.report.name]) for raw in found]
+    return [_verdict(raw, recurring[raw.report.name], sensitive) for raw in found]
 
 
-def check_chapter(name: str, text: str, phrases: list[str], target: int | None = None) -> ChapterChecks:
+def check_chapter(name: str, text: str, phrases: list[str], target: int | None = None,
+                  sensitive: bool = False) -> ChapterChecks:
     """Every check that needs only this chapter."""
-    return check_book([(name, text, target)], phrases)[0]
+    return check_book([(name, text, target)], phrases, sensitive=sensitive)[0]
 
 
 def check_project(project: Project, chapter_words: int | None = None) -> list[ChapterChecks]:
