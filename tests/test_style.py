@@ -55,20 +55,17 @@ def banned_lines(stdout: str) -> list[str]:
     return [line for line in stdout.splitlines() if ": warning: " not in line]
 
 
-def test_lint_lists_each_hit_by_file_and_line_and_exits_1(tmp_path):
+def test_lint_warns_about_stock_phrases_at_a_rate_novelists_do_not_reach(tmp_path):
     book = write_sample_book(tmp_path / "projects")
     (book / "chapter_1.md").write_text("# Chapter 1: The Fog\n\nA Tapestry of fog.\n\n"
                                        "Little did she know the tapestry was torn.\n", encoding="utf-8")
     result = run_offline(tmp_path, "lint", "Fog_Over_London")
+    strict = run_offline(tmp_path, "lint", "Fog_Over_London", "--strict")
 
-    assert result.returncode == 1
-    assert banned_lines(result.stdout) == [  # the mechanical checks' warnings follow (tests/test_checks_lint.py)
-        'chapter_1.md:3: "tapestry"',
-        'chapter_1.md:5: "little did she know"',
-        'chapter_1.md:5: "tapestry"',
-        'chapters/chapter_02.md:4: "a testament to"',
-    ]
-    assert result.stderr.splitlines()[0] == "4 banned phrases in 2 of 3 chapters."
+    assert result.returncode == 0 and strict.returncode == 1  # a warning; chapter_02's single "a testament to" is not
+    assert [line for line in result.stdout.splitlines() if "stock phrase" in line] == [
+        'chapter_1.md: warning: 3 stock phrases in 17 words (176.5 per 1,000 words): '
+        '"tapestry" (lines 3, 5), "little did she know" (line 5)']
 
 
 def test_lint_exits_0_on_a_clean_book_and_ignores_files_that_are_not_chapters(tmp_path):
@@ -77,8 +74,8 @@ def test_lint_exits_0_on_a_clean_book_and_ignores_files_that_are_not_chapters(tm
     result = run_offline(tmp_path, "lint", str(book))
 
     assert result.returncode == 0, result.stderr
-    assert banned_lines(result.stdout) == []
-    assert result.stderr.splitlines()[0] == f"No banned phrases in 3 chapters ({len(banned_phrases())} phrases checked)."
+    assert "stock phrase" not in result.stdout and "error" not in result.stdout
+    assert result.stderr.splitlines()[0].startswith(f"{len(result.stdout.splitlines())} finding")
 
 
 def test_lint_honors_the_projects_own_list(tmp_path):
@@ -88,7 +85,8 @@ def test_lint_honors_the_projects_own_list(tmp_path):
     result = run_offline(tmp_path, "lint", "Fog_Over_London")
 
     assert result.returncode == 1
-    assert banned_lines(result.stdout) == ['chapter_1.md:3: "the river"', 'ch3.md:3: "of course"']
+    assert [line for line in result.stdout.splitlines() if ": error: " in line] == [
+        'chapter_1.md:3: error: banned phrase "the river"', 'ch3.md:3: error: banned phrase "of course"']
 
 
 def test_lint_errors_are_one_sentence(tmp_path):

@@ -72,10 +72,10 @@ def _mechanical(book: Project, names: list[str], settings: Settings) -> int:
     """The mechanical checks of the chapters, with no model: a table and every flag."""
     checked = [report for report in check_project(book, settings.chapter_words) if report.name in names]
     table = Table(title=f"{book.name}: mechanical checks")
-    for column in ("chapter", "words", "flags"):
+    for column in ("chapter", "words", "flags", "slop index"):
         table.add_column(column, justify="left" if column == "chapter" else "right")
     for report in checked:
-        table.add_row(report.name, f"{report.words:,}", str(report.flag_count))
+        table.add_row(report.name, f"{report.words:,}", str(report.flag_count), f"{report.slop_index:.1f}")
     out = console()
     out.print(table)
     for line in warning_lines(checked):

@@ -19,7 +19,7 @@ from .detect import (Finding, _Token, banned, length, ngrams, recurring_phrases,
 from .language import ENGLISH, Language
 from .sentences import Sentence, sentence_stats, split_sentences
 from .slop import Habits, SlopParts, contrast_hits, over_used_hits, slop_parts
-from .style import banned_phrases, builtin_phrases, find_hits
+from .style import banned_phrases, builtin_phrases, find_hits, project_phrases
 from .verdicts import MIN_SPREAD, calibrated
 
 __all__ = ["MIN_SPREAD", "ChapterChecks", "Finding", "check_book", "check_chapter", "check_project", "sentence_stats",
@@ -75,17 +75,17 @@ def _habits(text: str, words: int, sentences: list[Sentence], found: list[_Token
                   extra["repeated_phrase"], 0, spread / mean if mean else 1.0, stock)
 
 
-def _detect(name: str, text: str, phrases: list[str], target: int | None, language: Language) -> _Raw:
+def _detect(name: str, text: str, phrases: list[str], target: int | None, language: Language,
+            own: frozenset[str]) -> _Raw:
     sentences = split_sentences(text)
     mean, spread = sentence_stats(sentences)
     words, hits, found = count_words(text), find_hits(text, phrases), tokens(sentences)
-    builtin = set(builtin_phrases())
-    stock = [hit for hit in hits if hit.phrase in builtin]
+    stock = [hit for hit in hits if hit.phrase not in own]
     grams = ngrams(found)
     raw = repeated_openers(sentences) + repeated_phrases(found, grams)
     habits = _habits(text, words, sentences, found, [f for f in raw if f.kind != "opener" or len(f.quote.split()) == 3],
                      len(stock), language)
-    raw += stock_phrases(stock) + banned([hit for hit in hits if hit.phrase not in builtin])
+    raw += stock_phrases(stock) + banned([hit for hit in hits if hit.phrase in own])
     raw += [f for f in (length(words, target),) if f is not None]
     report = ChapterChecks(name, words, target, len(sentences), mean, spread, len(stock) * 1000 / words if words
                            else 0.0, raw, habits)
@@ -102,11 +102,13 @@ def _verdict(raw: _Raw, recurring: list[Finding], sensitive: bool) -> ChapterChe
     return replace(raw.report, findings=findings, habits=habits)
 
 
-def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str],
-               language: Language = ENGLISH, sensitive: bool = False) -> list[ChapterChecks]:
-    """Every check of every chapter: (file name, text, target) in book order; `phrases` are the
-    built-in stock phrases and the project's own (errors)."""
-    found = [_detect(name, text, phrases, target, language) for name, text, target in chapters]
+def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str], language: Language = ENGLISH,
+               sensitive: bool = False, own: list[str] | None = None) -> list[ChapterChecks]:
+    """Every check of every chapter: (file name, text, target) in book order. `phrases`: the built-in
+    stock phrases and the project's own; `own`: the project's own (errors), by default those of
+    `phrases` that are not built in."""
+    errors = frozenset(own if own is not None else set(phrases) - set(builtin_phrases()))
+    found = [_detect(name, text, phrases, target, language, errors) for name, text, target in chapters]
     recurring = recurring_phrases([(raw.report.name, raw.tokens, raw.grams) for raw in found])
     return [_verdict(raw, recurring[raw.report.name], sensitive) for raw in found]
 
@@ -122,7 +124,7 @@ def check_project(project: Project, chapter_words: int | None = None) -> list[Ch
     targets; UserError when it has no chapters."""
     chapters = [(info.name, project.read_if_file(info.name) or "", chapter_target(project, info.name, chapter_words))
                 for info, _ in reading_order(project)[1]]
-    return check_book(chapters, banned_phrases(project))
+    return check_book(chapters, banned_phrases(project), own=project_phrases(project))
 
 
 # --- the console --------------------------------------------------------------------------------
@@ -133,15 +135,21 @@ def _line(name: str, finding: Finding) -> str:
     return f"{name}{where}: {finding.severity}: {finding.message}"
 
 
+def _stock_line(report: ChapterChecks, stock: list[Finding]) -> str:
+    lines: dict[str, list[str]] = {}
+    for finding in stock:
+        lines.setdefault(finding.quote, []).append(str(finding.line))
+    where = ", ".join(f'"{phrase}" (line{"s" if len(at) > 1 else ""} {", ".join(at)})' for phrase, at in lines.items())
+    return (f"{report.name}: warning: {len(stock)} stock phrases in {report.words:,} words "
+            f"({report.stock_per_1000:.1f} per 1,000 words): {where}")
+
+
 def warning_lines(checked: list[ChapterChecks]) -> list[str]:
-    """Lint's findings, `file:line: error|warning: ...`; the stock phrases as one rate per chapter."""
+    """Lint's findings, `file:line: error|warning: ...`; the stock phrases as one line per chapter."""
     lines = []
     for report in checked:
         stock = [f for f in report.findings if f.kind == "stock_phrase"]
-        if stock:
-            quoted = ", ".join(f'"{p}"' for p in dict.fromkeys(f.quote for f in stock))
-            lines.append(f"{report.name}: warning: {len(stock)} stock phrases in {report.words:,} words "
-                         f"({report.stock_per_1000:.1f} per 1,000 words): {quoted}")
+        lines += [_stock_line(report, stock)] if stock else []
         lines += [_line(report.name, finding) for finding in report.findings if finding.kind != "stock_phrase"]
     return lines
 
