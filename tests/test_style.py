@@ -132,7 +132,7 @@ def test_write_result_uses_the_projects_own_list(workspace):
 
 def test_write_result_reports_words_against_the_chapter_target(workspace):
     write(workspace, "outline.md", "# Fog\n\n1. **The Fog** — A body. (~3,000 words)\n2. **The Docks** — A lie.\n")
-    assert write(workspace, "chapters/chapter_01.md", "word " * 1234) == (
+    assert write(workspace, "chapters/chapter_01.md", "word " * 1234).split("\n")[0] == (
         "Created chapters/chapter_01.md: it now holds 1,234 of the 3,000 words targeted for chapter 1.")
     assert write(workspace, "chapter_02.md", "one two\n") == "Created chapter_02.md: it now holds 2 words."
     workspace.chapter_words = 2500
@@ -154,7 +154,7 @@ def test_system_prompt_lists_the_phrases_the_projects_own_too(tmp_path):
 # --- end to end ------------------------------------------------------------------------------
 
 OUTLINE = "# Fog\n\n1. **The Fog** — A body on the Embankment. (~3,000 words)\n"
-CHAPTER = "# Chapter 1: The Fog\n\nThe lamp stood as a testament to the city's patience.\n"
+CHAPTER = "# Chapter 1: The Fog\n\nThe lamp stood as a testament to the city's patience.\nThe tension was palpable.\n"
 
 
 def test_the_model_is_told_the_list_and_the_phrases_it_wrote(server, run_cli, tmp_path):
@@ -169,13 +169,24 @@ def test_the_model_is_told_the_list_and_the_phrases_it_wrote(server, run_cli, tm
     assert result.returncode == 0, result.stderr
     assert_clean_protocol(server)
     assert (tmp_path / "projects" / "Fog" / "chapter_01.md").read_text(encoding="utf-8") == CHAPTER
-    assert 'wrote chapter_01.md: 15 of 3,000 words, stock phrases: "a testament to"' in result.stdout
+    assert ('wrote chapter_01.md: 19 of 3,000 words, stock phrases: "a testament to", "the tension was palpable"'
+            in result.stdout)
     results = {m["tool_call_id"]: m["content"] for m in server.requests[3]["messages"] if m["role"] == "tool"}
     assert results["call_3"] == (
-        "Created chapter_01.md: it now holds 15 of the 3,000 words targeted for chapter 1.\n\n"
+        "Created chapter_01.md: it now holds 19 of the 3,000 words targeted for chapter 1.\n\n"
         "Banned stock phrases in the text you just sent (revise them: read the file, then write it again "
         "with mode 'overwrite'):\n"
-        "- \"a testament to\" on line 3 of this text: The lamp stood as a testament to the city's patience.")
+        "- \"a testament to\" on line 3 of this text: The lamp stood as a testament to the city's patience.\n"
+        "- \"the tension was palpable\" on line 4 of this text: The tension was palpable.")
+
+
+def test_a_single_stock_phrase_under_the_calibrated_rate_is_not_fed_back(workspace):
+    from tests.checks_prose import FOG
+    text = write(workspace, "chapter_01.md", FOG + "\nThe lamp stood as a testament to the city's patience.\n")
+    first, index = text.split("\n\n")
+    assert first == "Created chapter_01.md: it now holds 416 words."
+    assert index.startswith("Slop index of the chapter: ") and "lint warns from 8" in index
+    assert "testament" not in text
 
 
 def test_the_system_prompt_of_a_run_lists_the_banned_phrases(server, run_cli):

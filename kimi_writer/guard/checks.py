@@ -114,9 +114,9 @@ def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str], 
 
 
 def check_chapter(name: str, text: str, phrases: list[str], target: int | None = None,
-                  sensitive: bool = False) -> ChapterChecks:
-    """Every check that needs only this chapter."""
-    return check_book([(name, text, target)], phrases, sensitive=sensitive)[0]
+                  sensitive: bool = False, own: list[str] | None = None) -> ChapterChecks:
+    """Every check that needs only this chapter (`own`: as in `check_book`)."""
+    return check_book([(name, text, target)], phrases, sensitive=sensitive, own=own)[0]
 
 
 def check_project(project: Project, chapter_words: int | None = None) -> list[ChapterChecks]:
