@@ -20,7 +20,7 @@ from .language import ENGLISH, Language
 from .sentences import Sentence, sentence_stats, split_sentences
 from .slop import Habits, SlopParts, contrast_hits, over_used_hits, slop_parts
 from .style import banned_phrases, builtin_phrases, find_hits, project_phrases
-from .verdicts import MIN_SPREAD, calibrated
+from .verdicts import MIN_SPREAD, SLOP_INDEX_WARNING, calibrated
 
 __all__ = ["MIN_SPREAD", "ChapterChecks", "Finding", "check_book", "check_chapter", "check_project", "sentence_stats",
            "split_sentences", "warning_lines", "warnings_summary"]
@@ -152,6 +152,18 @@ def warning_lines(checked: list[ChapterChecks]) -> list[str]:
         lines += [_stock_line(report, stock)] if stock else []
         lines += [_line(report.name, finding) for finding in report.findings if finding.kind != "stock_phrase"]
     return lines
+
+
+def index_line(report: ChapterChecks) -> str:
+    """The chapter's slop index and its parts, for a critic or a reviser (not a finding by itself)."""
+    parts = ", ".join(f"{name.replace('_', ' ')} {value:.1f}" for name, value in report.slop.as_dict().items() if value)
+    return (f"{report.name}: slop index {report.slop_index:.1f} (habits of machine prose, not quality; 0 when "
+            f"none was found, lint warns from {SLOP_INDEX_WARNING:.0f})" + (f": {parts}" if parts else ""))
+
+
+def flag_lines(report: ChapterChecks) -> list[str]:
+    """What a critic or a reviser is shown of a chapter: its findings, then its slop index."""
+    return warning_lines([report]) + [index_line(report)]
 
 
 def warnings_summary(checked: list[ChapterChecks]) -> str:
