@@ -59,3 +59,13 @@ def test_flat_rhythm_counts():
 
 def test_stock_phrases_count_per_1000_words():
     assert parts("# Chapter 1\n\nIt was a testament to her will. The tension was palpable.\n")["stock_phrases"] > 0
+
+
+def test_eight_sentences_opening_alike_are_caught_in_a_long_chapter_too():
+    from tests.checks_prose import VARIED
+    body = "\n\n".join(VARIED)  # human-style scenes, about 2,000 words
+    same = " ".join(f"Mara looked back at {what}." for what in
+                    ("the house", "the road", "the gate", "the river", "the hill", "the boy", "the dog", "the sky"))
+    report = check_chapter("chapter_01.md", "# Chapter 1\n\n" + body + "\n\n" + same + "\n", PHRASES)
+    assert report.sentences > 150
+    assert [f.quote for f in report.findings if f.kind == "opener"] == ["Mara looked back"]
