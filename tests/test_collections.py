@@ -59,11 +59,12 @@ def test_status_counts_stories_in_outline_order(tmp_path):
 
 
 def test_lint_checks_every_story_in_book_order(tmp_path):
-    write_collection(tmp_path)
+    project = write_collection(tmp_path)
+    (project / "banned_phrases.txt").write_text("tapestry\ndelve\n", encoding="utf-8")
     result = run_offline(tmp_path, "lint", "Signals")
     assert result.returncode == 1
-    hits = [line for line in result.stdout.splitlines() if ": warning: " not in line]  # checks: test_checks_lint.py
-    assert hits == ['story_01.md:3: "tapestry"', 'stories/story_03.md:1: "delve"']
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]  # checks: test_checks_lint.py
+    assert errors == ['story_01.md:3: error: banned phrase "tapestry"', 'stories/story_03.md:1: error: banned phrase "delve"']
 
 
 def test_md_export_lists_the_stories_by_title_with_no_chapter_numbers(tmp_path):

@@ -80,10 +80,10 @@ def _mechanical(book: Project, names: list[str], settings: Settings) -> int:
         print(mechanical_document(book, checked).model_dump_json(indent=2))
         return int(ExitCode.FINISHED)
     table = Table(title=f"{book.name}: mechanical checks")
-    for column in ("chapter", "words", "flags"):
+    for column in ("chapter", "words", "flags", "slop index"):
         table.add_column(column, justify="left" if column == "chapter" else "right")
     for report in checked:
-        table.add_row(report.name, f"{report.words:,}", str(report.flag_count))
+        table.add_row(report.name, f"{report.words:,}", str(report.flag_count), f"{report.slop_index:.1f}")
     out = console()
     out.print(table)
     for line in warning_lines(checked):

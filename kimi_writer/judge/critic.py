@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..model.caller import Caller, FailsAs
-from ..guard.checks import check_project, warning_lines
+from ..guard.checks import check_project, flag_lines
 from ..model.client import AssistantTurn
 from ..loop.book_context import story_bible
 from ..book.edits import content_hash
@@ -158,7 +158,7 @@ def mechanical_flags(project: Project, chapter_words: int | None = None) -> dict
         checked = check_project(project, chapter_words)
     except UserError:
         return {}
-    return {report.name: warning_lines([report]) for report in checked}
+    return {report.name: flag_lines(report) for report in checked}
 
 
 def critic_messages(project: Project, filename: str, text: str, flags: list[str],

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..book import edits, ledger
 from ..model.caller import Caller
-from ..guard.checks import check_chapter, warning_lines
+from ..guard.checks import check_chapter, flag_lines
 from ..loop.book_context import story_bible
 from .critic import Critic, NotReviewed, Quiet, Review, outline_entry
 from ..core.errors import BudgetExceeded
@@ -19,7 +19,7 @@ from ..book.project import Project
 from ..core.prompts import render
 from .reviews import StateLoader, is_stale, load_review, record_review, save_version
 from ..book.session import UsageTotals
-from ..guard.style import banned_phrases
+from ..guard.style import banned_phrases, project_phrases
 
 _LOCK = threading.Lock()  # usage totals and the session state are shared by the chapters revised at once
 
@@ -94,14 +94,16 @@ def revision_messages(project: Project, name: str, text: str, review: Review,
     request = render("revise_request.md.j2", filename=name, target=chapter_target(project, name, chapter_words),
                      overall=review.overall, scores=review.scores, reasons=review.reasons, notes=review.notes,
                      continuity_issues=review.continuity_issues, entry=entry,
-                     bible=story_bible(project, excerpt), ledger=excerpt, text=text)
+                     bible=story_bible(project, excerpt), ledger=excerpt, text=text,
+                     flags=flags_of(project, name, text, chapter_words))
     return [system(render("revise_system.md.j2", banned_phrases=banned_phrases(project))), user(Kind.TASK, request)]
 
 
 def flags_of(project: Project, name: str, text: str, chapter_words: int | None) -> list[str]:
     """The mechanical flags of one version of a chapter (its own checks)."""
-    report = check_chapter(name, text, banned_phrases(project), chapter_target(project, name, chapter_words))
-    return warning_lines([report])
+    report = check_chapter(name, text, banned_phrases(project), chapter_target(project, name, chapter_words),
+                           own=project_phrases(project))
+    return flag_lines(report)
 
 
 def replace_chapter(project: Project, name: str, text: str, load_state: StateLoader) -> None:

@@ -19,8 +19,9 @@ from ..model.client import ToolCallRequest
 from ..book.outline import chapter_number, chapter_target, is_chapter_file
 from ..book.project import MAX_PROJECT_NAME, STATE_DIR, Project, ProjectError, sanitize_project_name
 from ..core.prompts import render
+from ..guard.feedback import write_feedback
 from ..guard.style import PROJECT_FILE as PROJECT_PHRASES
-from ..guard.style import banned_phrases, excerpt, find_hits
+from ..guard.style import excerpt
 from .writer import DraftFailed, Writer, draft_result
 
 
@@ -168,10 +169,13 @@ def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     name, words = project.write(args.filename, args.content, args.mode)
     verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
     target = chapter_target(project, name, workspace.chapter_words)
-    hits = [] if name == PROJECT_PHRASES else find_hits(args.content, banned_phrases(project))
+    feedback = write_feedback(project, name, "" if name == PROJECT_PHRASES else args.content,
+                              project.read_if_file(name) or "")
+    hits = feedback.hits
     text = render("write_result.md.j2", verb=verb, name=name, words=f"{words:,}",
                   target=f"{target:,}" if target else "", chapter=chapter_number(name),
-                  hits=[{"phrase": h.phrase, "line": h.line, "excerpt": excerpt(h)} for h in hits])
+                  **feedback.template_values() | {"hits": [{"phrase": h.phrase, "line": h.line, "excerpt": excerpt(h)}
+                                                           for h in hits]})
     summary = f"wrote {name}: " + (f"{words:,} of {target:,} words" if target else f"{words:,} words")
     if hits:
         summary += ", stock phrases: " + ", ".join(f'"{p}"' for p in dict.fromkeys(h.phrase for h in hits))

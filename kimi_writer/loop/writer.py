@@ -21,7 +21,8 @@ from ..book.outline import (OutlineEntry, chapter_number, chapters_named, load_o
 from ..book.project import Project
 from ..core.prompts import render
 from ..model.retry import Backoff
-from ..guard.style import banned_phrases, find_hits
+from ..guard.feedback import write_feedback
+from ..guard.style import banned_phrases
 from ..core.tokens import count_text
 
 OUTLINE_BUDGET_TOKENS = 1_500  # past this, chapters far from the one being written are shown by title
@@ -156,7 +157,8 @@ class Writer:
 def draft_result(draft: Draft, target: int | None, project: Project) -> str:
     """What the planner reads back: a stub of the draft, with its stock-phrase hits."""
     lines = [line.strip() for line in draft.text.splitlines() if line.strip()] or [""]
-    hits = find_hits(draft.text, banned_phrases(project))
+    feedback = write_feedback(project, draft.name, draft.text, draft.text)
     return render("draft_result.md.j2", name=draft.name, words=f"{draft.words:,}",
                   target=f"{target:,}" if target else "", first=lines[0][:80], last=lines[-1][-80:],
-                  truncated=draft.truncated, hits=[{"phrase": h.phrase, "line": h.line} for h in hits])
+                  truncated=draft.truncated, **feedback.template_values()
+                  | {"hits": [{"phrase": h.phrase, "line": h.line} for h in feedback.hits]})
