@@ -202,15 +202,18 @@ def chapter_synopsis(project: Project, filename: str) -> str:
     return f"{entry.title}: {entry.synopsis}" if entry else ""
 
 
-def _candidates(ledger: dict[str, list[str]], synopsis: str) -> list[tuple[str, str]]:
+def _candidates(ledger: dict[str, list[str]], synopsis: str, nearby: str = "") -> list[tuple[str, str]]:
     """(section key, item) in the order they are picked: named characters, open threads, the
-    latest timeline entries newest first, then named places and objects."""
+    latest timeline entries newest first, named places and objects, then the characters, places
+    and objects that `nearby` (the neighbouring chapters' synopses) names."""
     named = [("characters", item) for item in ledger.get("characters", []) if _named_in(item, synopsis)]
     threads = [("threads", item) for item in ledger.get("threads", [])]
     timeline = [("timeline", item) for item in reversed(ledger.get("timeline", []))]
     things = [(key, item) for key in ("places", "objects")
               for item in ledger.get(key, []) if _named_in(item, synopsis)]
-    return named + threads + timeline + things
+    near = [(key, item) for key in ("characters", "places", "objects")
+            for item in ledger.get(key, []) if nearby and _named_in(item, nearby)]
+    return named + threads + timeline + things + near
 
 
 def _render(filename: str, picked: list[tuple[str, str]], ledger: dict[str, list[str]]) -> str:
@@ -223,14 +226,15 @@ def _render(filename: str, picked: list[tuple[str, str]], ledger: dict[str, list
     return render("ledger_excerpt.md.j2", filename=filename, sections=sections)
 
 
-def ledger_for(project: Project, filename: str, budget_tokens: int = 600) -> str:
-    """What of the ledger rides in a request about chapter `filename`, within `budget_tokens`;
-    "" when there is no ledger or nothing in it to show."""
+def ledger_for(project: Project, filename: str, budget_tokens: int = 600, nearby: str = "") -> str:
+    """What of the ledger rides in a request about chapter `filename`, within `budget_tokens`
+    (with what `nearby`, its neighbours' synopses, names, when there is room); "" when there is no
+    ledger or nothing in it to show."""
     ledger = read_ledger(project)
     if not any(ledger.values()):
         return ""
     picked: list[tuple[str, str]] = []
-    for candidate in _candidates(ledger, chapter_synopsis(project, filename)):
+    for candidate in _candidates(ledger, chapter_synopsis(project, filename), nearby):
         if candidate in picked:
             continue
         trial = picked + [candidate]
