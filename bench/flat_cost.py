@@ -4,7 +4,7 @@ Drives the installed `kimi-writer` CLI (compact context) against the scripted se
 3,000-word chapters whose outline entries have ~60-word synopses, while continuity.md grows as the
 critic grows it (ledger.add_facts, the critic's own code path: two timeline facts a chapter, a
 character, a place and an open thread every few chapters). The scripted planner also answers the
-arc-summary requests (plain requests without tools) with a ~90-word paragraph. Prints, per book:
+arc-summary requests (plain requests without tools) with a ~60-word paragraph. Prints, per book:
 prompt tokens per 1,000 words (every planner request, cl100k), the last and the largest request,
 the share of prompt tokens that repeat the previous request's prefix (cacheable), arc requests,
 and the CLI's CPU overhead per extra iteration of a run resumed on the finished book.
@@ -40,10 +40,9 @@ BIBLE = ("# Characters\n\n- Hale: an inspector who never smokes; lost his brothe
          "- Ada: his sister, a clerk at the docks, who keeps a ledger of debts.\n"
          "- Tobin: a lamplighter who owes the docks money.\n")
 ARC_REPLY = ("Across these chapters Hale follows the smugglers from the docks to the Customs House, "
-             "learns that Ada has hidden the ledger of debts, and loses Tobin's trust when he questions "
-             "the lamplighters. The fog hides a second ship; the brass key opens nothing yet. Ada lies "
-             "to protect her brother, and the clerk's watch passes to the harbour master, who is now "
-             "watching Hale as closely as Hale watches him. Open at the end: who paid the clerk.")
+             "learns that Ada has hidden the ledger of debts, and loses Tobin's trust at the lamplighters' "
+             "hall. The fog hides a second ship. Ada lies to protect her brother, and the harbour master "
+             "now watches Hale. Open at the end: who paid the clerk.")  # 62 words (the prompt asks for 70 at most)
 
 
 def synopsis(rng: random.Random, n: int) -> str:
@@ -129,6 +128,18 @@ def common_prefix_tokens(previous: dict, request: dict) -> int:
     return shared
 
 
+def pairs(requests: list[dict]) -> list[tuple[dict, dict]]:
+    """Each request after the first of its stream, with the one before it in that stream (planner turns
+    with tools; plain requests, such as arc summaries, without)."""
+    found, last = [], {}
+    for request in requests:
+        stream = bool(request.get("tools"))
+        if stream in last:
+            found.append((last[stream], request))
+        last[stream] = request
+    return found
+
+
 def run(turns: list[Turn], args: list[str], home: Path) -> dict:
     responder = Responder(home)
     with ScriptedServer(turns, responder=responder) as server:
@@ -142,7 +153,7 @@ def run(turns: list[Turn], args: list[str], home: Path) -> dict:
             raise SystemExit(f"kimi-writer {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-3000:]}")
         server.assert_complete()
         sizes = [prompt_tokens(r) for r in server.requests]
-        prefix = sum(common_prefix_tokens(a, b) for a, b in zip(server.requests, server.requests[1:]))
+        prefix = sum(common_prefix_tokens(a, b) for a, b in pairs(server.requests))
         return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
                 "requests": len(sizes), "tokens": sum(sizes), "largest": max(sizes), "last": sizes[-1],
                 "prefix": prefix / max(1, sum(sizes[1:])), "arcs": responder.arcs}

@@ -24,11 +24,12 @@ from ..book.ledger import LEDGER_FILE, ledger_for
 from ..book.manuscript import chapter_files
 from ..core.messages import Kind, Message, user
 from ..book.outline import OutlineEntry, is_collection, parse_outline, part_filename, read_outline
-from ..book.project import Project
+from ..book.project import FileInfo, Project
 from ..core.prompts import render
 
-TAIL_WORDS = 500
-BIBLE_WORDS = 1500  # per story-bible file; longer ones are cut, the model can read_file them
+TAIL_WORDS = 500  # of the previous chapter, in the writer's request
+CONTEXT_TAIL_WORDS = 300  # of the latest chapter, in the planner's book context
+BIBLE_WORDS = 1500  # of the story bible in all; the files past it are cut, the model can read_file them
 SUMMARY_WORDS = 40  # of a chapter summary made from the chapter's own text
 RECENT_TURNS = 1
 LEDGER_TOKENS = 360  # of continuity.md in the book context, which lists every chapter's summary as well
@@ -86,12 +87,16 @@ def _text(project: Project, name: str) -> str:
     return project.read_if_file(name) or ""
 
 
-def story_bible(project: Project, ledger: str = "") -> list[tuple[str, str]]:
+def story_bible(project: Project, ledger: str = "", files: list[FileInfo] | None = None,
+                numbered: list | None = None) -> list[tuple[str, str]]:
     """(file, text) of every planning file but the outline: characters, setting, style notes;
     continuity.md too, unless its excerpt `ledger` is sent instead. BIBLE_WORDS in total: the files
-    past that are cut (the model can read_file them)."""
-    chapter_names = {info.name for _, info in chapter_files(project)}
-    names = [f.name for f in project.files()
+    past that are cut (the model can read_file them). `files`, `numbered`: the project's files and
+    chapter files, when already listed."""
+    files = project.files() if files is None else files
+    numbered = chapter_files(project, files) if numbered is None else numbered
+    chapter_names = {info.name for _, info in numbered}
+    names = [f.name for f in files
              if f.name not in chapter_names and f.name not in ("outline.md", "banned_phrases.txt", "review.md")
              and not is_summary_file(f.name) and not (ledger and f.name == LEDGER_FILE)]
     bible, left = [], BIBLE_WORDS
@@ -106,11 +111,11 @@ def tail_words(text: str, words: int = TAIL_WORDS) -> str:
     return " ".join(text.split()[-words:])
 
 
-def latest_chapter_tail(project: Project, numbered: list | None = None) -> tuple[str, str]:
-    """(name, last ~500 words) of the highest-numbered chapter, or ("", "") when there is none."""
+def latest_chapter_tail(project: Project, numbered: list | None = None, words: int = TAIL_WORDS) -> tuple[str, str]:
+    """(name, last `words` words) of the highest-numbered chapter, or ("", "") when there is none."""
     numbered = chapter_files(project) if numbered is None else numbered
     latest = max(((n, c) for n, c in numbered if n is not None), key=lambda pair: pair[0], default=(0, None))[1]
-    return (latest.name, tail_words(_text(project, latest.name))) if latest else ("", "")
+    return (latest.name, tail_words(_text(project, latest.name), words)) if latest else ("", "")
 
 
 @dataclass
@@ -118,6 +123,7 @@ class _Book:
     """What one request reads of the project, read once."""
 
     project: Project
+    files: list[FileInfo]
     numbered: list
     entries: list[OutlineEntry]
     outline: str
@@ -125,12 +131,13 @@ class _Book:
 
 
 def _book(project: Project) -> _Book:
-    numbered, outline = chapter_files(project), read_outline(project)
+    files, outline = project.files(), read_outline(project)
+    numbered = chapter_files(project, files)
     entries = parse_outline(outline)
     written = {number for number, _ in numbered if number is not None}
     planned = [e.number for e in entries if e.number not in written]
     next_chapter = planned[0] if planned else max(written, default=0) + 1
-    return _Book(project, numbered, entries, outline, next_chapter)
+    return _Book(project, files, numbered, entries, outline, next_chapter)
 
 
 def book_context_parts(project: Project, summaries: dict[str, str], memory: Memory | None = None) -> tuple[str, str]:
@@ -143,8 +150,9 @@ def book_context_parts(project: Project, summaries: dict[str, str], memory: Memo
     folded = memory.fold(project, book.next_chapter, summary_of) if memory and not collection else []
     windowed = not fits(book.outline)
     ledger = ledger_for(project, _next_filename(book), LEDGER_TOKENS, _neighbours_text(book))
-    tail_name, tail = ("", "") if collection else latest_chapter_tail(project, book.numbered)
-    listed, bible, outline = _listed(book, folded, summaries), story_bible(project, ledger), _outline_text(book, windowed)
+    tail_name, tail = ("", "") if collection else latest_chapter_tail(project, book.numbered, CONTEXT_TAIL_WORDS)
+    listed, bible, outline = _listed(book, folded, summaries), story_bible(project, ledger, book.files, book.numbered), \
+        _outline_text(book, windowed)
     stable = render("book_memory.md.j2", project_name=project.name, summaries_dir=SUMMARIES_DIR,
                     folded=[(b.first, b.last, b.path, text) for b, text in folded], bible=bible, outline=outline,
                     window=_window(book).full if windowed else None, summaries=listed,

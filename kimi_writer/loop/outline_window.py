@@ -18,7 +18,7 @@ from ..core.tokens import count_text
 OUTLINE_BUDGET_TOKENS = 1_500  # past this, chapters far from the one being written are shown by title
 FULL_REACH = 5  # chapters either side of the one being written that are always shown in full
 TITLE_REACH = 20  # chapters either side that are shown by title at least
-ALIGN = 5  # the window moves by this many chapters at a time
+ALIGN = 4  # the window moves by this many chapters at a time
 PART_CHAPTERS = 50  # chapters summed up by one line when they are further away
 
 
@@ -44,20 +44,21 @@ def window_on(number: int, last: int, align: int = 1) -> Window:
     return Window((start - FULL_REACH, end + FULL_REACH), (start - TITLE_REACH, end + TITLE_REACH), last)
 
 
-def _shown_as(number: int, window: Window) -> str:
-    if window.full[0] <= number <= window.full[1]:
+def _shown_as(number: int, window: Window, also: frozenset[int]) -> str:
+    if window.full[0] <= number <= window.full[1] or number in also:
         return "full"
     return "title" if window.titles[0] <= number <= window.titles[1] or number == window.last else "part"
 
 
-def rows(entries: list[OutlineEntry], window: Window) -> list[dict]:
-    """The outline's lines under the window: entries (with their synopsis or not), and one line for
-    each run of far chapters of the same part."""
+def rows(entries: list[OutlineEntry], window: Window, current: int | None = None,
+         also: frozenset[int] = frozenset()) -> list[dict]:
+    """The outline's lines under the window: entries (with their synopsis or not; those numbered in
+    `also` in full wherever they are), and one line for each run of far chapters of the same part."""
     shown: list = []
     for entry in entries:
-        how = _shown_as(entry.number, window)
+        how = _shown_as(entry.number, window, also)
         if how != "part":
-            shown.append({"number": entry.number, "title": entry.title,
+            shown.append({"number": entry.number, "title": entry.title, "current": entry.number == current,
                           "synopsis": entry.synopsis if how == "full" else ""})
         elif shown and isinstance(shown[-1], list) and _part(shown[-1][0]) == _part(entry):
             shown[-1].append(entry)
