@@ -198,7 +198,9 @@ def _capitalized_in(word: str, text: str) -> bool:
     """Whether `word` is in `text` as a whole word written with a capital (any case otherwise):
     "MARA" matches "Mara", "Will" does not match "will"."""
     if _ONE_WORD.fullmatch(word):
-        return word.lower() in _capitalized_words(text)
+        return word.lower() in _words(text)[1]
+    if not all(part.lower() in _words(text)[0] for part in _ONE_WORD.findall(word)):
+        return False  # a name of several words, one of which the text lacks
     return any(match.group(0)[:1].isupper() for match in _word_pattern(word).finditer(text))
 
 
@@ -206,9 +208,10 @@ _ONE_WORD = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=16)
-def _capitalized_words(text: str) -> frozenset[str]:
-    """The words of `text`, lower-cased, that it writes at least once with a capital."""
-    return frozenset(word.lower() for word in _ONE_WORD.findall(text) if word[:1].isupper())
+def _words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of `text`, lower-cased: all of them, and those it writes at least once with a capital."""
+    words = _ONE_WORD.findall(text)
+    return frozenset(word.lower() for word in words), frozenset(word.lower() for word in words if word[:1].isupper())
 
 
 @lru_cache(maxsize=4096)

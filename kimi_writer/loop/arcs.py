@@ -3,7 +3,7 @@
 The summaries of the last chapters ride in every request in full. Older chapters are folded:
 ARC_CHAPTERS chapters into one arc paragraph, made once, when the book has moved RECENT_CHAPTERS
 chapters past the arc's end; the arcs of a part (PART_CHAPTERS chapters) into one part paragraph,
-once a further arc is folded after it. Each paragraph is made by a plain request without tools
+once its last arc is folded. Each paragraph is made by a plain request without tools
 (like a compression summary) and saved in the project as `summaries/arc_01.md` (chapters 1-10) or
 `summaries/act_1.md` (chapters 1-50): files the author may read and edit, read fresh for every
 request, and never remade while they hold text.
@@ -57,8 +57,7 @@ def is_summary_file(name: str) -> bool:
 def folded_blocks(next_chapter: int) -> list[Block]:
     """The blocks folded for a request about `next_chapter`, oldest first: parts, then later arcs."""
     foldable = next_chapter - 1 - RECENT_CHAPTERS  # chapters 1..foldable may be folded
-    parts = [Block(end - PART_CHAPTERS + 1, end)
-             for end in range(PART_CHAPTERS, foldable - ARC_CHAPTERS + 1, PART_CHAPTERS)]
+    parts = [Block(end - PART_CHAPTERS + 1, end) for end in range(PART_CHAPTERS, foldable + 1, PART_CHAPTERS)]
     covered = parts[-1].last if parts else 0
     return parts + [Block(end - ARC_CHAPTERS + 1, end)
                     for end in range(covered + ARC_CHAPTERS, foldable + 1, ARC_CHAPTERS)]

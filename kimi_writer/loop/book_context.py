@@ -28,7 +28,7 @@ from ..book.project import FileInfo, Project
 from ..core.prompts import render
 
 TAIL_WORDS = 500  # of the previous chapter, in the writer's request
-CONTEXT_TAIL_WORDS = 300  # of the latest chapter, in the planner's book context
+CONTEXT_TAIL_WORDS = 250  # of the latest chapter, in the planner's book context
 BIBLE_WORDS = 1500  # of the story bible in all; the files past it are cut, the model can read_file them
 SUMMARY_WORDS = 40  # of a chapter summary made from the chapter's own text
 RECENT_TURNS = 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..model.api_errors import Scrubber
 from ..model.caller import Caller, FailsAs
@@ -126,10 +127,10 @@ class Writer:
     """Drafts chapters with the writer model, retrying transient failures silently."""
 
     def __init__(self, client: ModelClient, backoff: Backoff, max_output_tokens: int,
-                 scrubber: Scrubber | None = None):
+                 scrubber: Scrubber | None = None, usage: Any = None):
         self.max_output_tokens = max_output_tokens
         self.caller = Caller(client, backoff, scrubber or Scrubber(),  # the writer server's errors may quote its key
-                             fails_as=FailsAs(DraftFailed, "the writer model failed: "), retry_cuts=False)
+                             usage=usage, fails_as=FailsAs(DraftFailed, "the writer model failed: "), retry_cuts=False)
 
     def draft(self, project: Project, filename: str, brief: str, target_words: int | None,
               report: Callable[[str, int], None]) -> Draft:
