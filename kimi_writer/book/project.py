@@ -7,7 +7,7 @@ import re
 import secrets
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable
 
@@ -49,6 +49,7 @@ class FileInfo:
     name: str  # relative to the project root, with forward slashes
     words: int
     size: int
+    modified: int = field(default=0, compare=False)  # st_mtime_ns: with the size, tells a changed file
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -310,7 +311,7 @@ class Project:
                     words = self._cached(entry.path, name, status)[1]
                 except ProjectError:  # not UTF-8: still listed
                     words = count_words(Path(entry.path).read_text(encoding="utf-8", errors="replace"))
-                found.append(FileInfo(name, words, status.st_size))
+                found.append(FileInfo(name, words, status.st_size, status.st_mtime_ns))
         return found
 
     def _visible(self) -> list[tuple[str, str, os.DirEntry]]:

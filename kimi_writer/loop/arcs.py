@@ -78,6 +78,7 @@ class Memory:
     def __init__(self, complete: Complete, notice: Callable[[str], None]):
         self.complete, self.notice = complete, notice
         self.failed: set[Block] = set()  # not asked again in this run
+        self.last_context: tuple = (None, ("", ""))  # (what the book's files and summaries were, its parts then)
 
     def fold(self, project: Project, next_chapter: int, summaries: Summaries) -> list[tuple[Block, str]]:
         """(block, paragraph) for the folded blocks; a block that cannot be made gives way to its arcs,

@@ -130,8 +130,8 @@ class _Book:
     next_chapter: int
 
 
-def _book(project: Project) -> _Book:
-    files, outline = project.files(), read_outline(project)
+def _book(project: Project, files: list[FileInfo]) -> _Book:
+    outline = read_outline(project)
     numbered = chapter_files(project, files)
     entries = parse_outline(outline)
     written = {number for number, _ in numbered if number is not None}
@@ -143,8 +143,20 @@ def _book(project: Project) -> _Book:
 def book_context_parts(project: Project, summaries: dict[str, str], memory: Memory | None = None) -> tuple[str, str]:
     """(the book's memory, the book context): what changes least (the story so far, the bible, the
     outline around the next chapter, the chapters' summaries), and what moves with each chapter
-    (the ledger excerpt, the end of the latest chapter)."""
-    book = _book(project)
+    (the ledger excerpt, the end of the latest chapter). Made again only when a file or a summary
+    changed since the last request (`memory` keeps the last ones)."""
+    files = project.files()
+    key = (tuple((f.name, f.size, f.modified) for f in files), tuple(summaries.items()))
+    if memory is not None and memory.last_context[0] == key:
+        return memory.last_context[1]
+    parts = _parts(_book(project, files), summaries, memory)
+    if memory is not None:
+        memory.last_context = (key, parts)
+    return parts
+
+
+def _parts(book: _Book, summaries: dict[str, str], memory: Memory | None) -> tuple[str, str]:
+    project = book.project
     collection = is_collection(book.entries, [info.name for _, info in book.numbered])
     summary_of = _summary_source(book, summaries)
     folded = memory.fold(project, book.next_chapter, summary_of) if memory and not collection else []
