@@ -2,17 +2,18 @@
 
 (The window, window.py, decides which of the two policies a request follows and keeps it in budget.)
 `full` sends the whole history, every chapter's text included, as the original script did.
-`compact` (the default) stubs each write once it has landed, and sends the system prompt, the
-author's request, the latest summary and resume note, the most recent turn, and a fresh
-book-context note: the outline, the story bible, a summary of every chapter written, and the
-last ~500 words of the latest chapter.
+`compact` (the default) stubs each write once it has landed, and sends, within a budget that does
+not grow with the book (issue 26), what changes least first for the prompt cache: the system
+prompt, the author's request, the latest summary and resume note, the book's memory (the story so
+far in arc summaries, the story bible, the outline around the next chapter, the summaries of the
+latest chapters), the most recent turn, then the book context that moves with each chapter (the
+ledger excerpt and the end of the latest chapter).
 """
 
 from __future__ import annotations
 
 import json
 import re
-
 from collections.abc import Callable
 from dataclasses import dataclass
 
