@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from ..core.errors import UserError
@@ -49,13 +50,15 @@ class Manuscript:
         return part_noun(self.collection, count)
 
 
+@lru_cache(maxsize=4096)
 def _stem(name: str) -> str:
     return PurePosixPath(name).stem.lower()
 
 
-def chapter_files(project: Project) -> list[tuple[int | None, FileInfo]]:
-    """(number, file) of each chapter file by number; prologue (None) first, epilogue (None) last."""
-    files = project.files()
+def chapter_files(project: Project, files: list[FileInfo] | None = None) -> list[tuple[int | None, FileInfo]]:
+    """(number, file) of each chapter file by number; prologue (None) first, epilogue (None) last
+    (among `files` when the caller has listed them already)."""
+    files = project.files() if files is None else files
     front = [(None, f) for f in files if _stem(f.name).startswith("prologue")]
     back = [(None, f) for f in files if _stem(f.name).startswith("epilogue")]
     numbered: dict[int, FileInfo] = {}

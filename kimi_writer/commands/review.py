@@ -21,7 +21,7 @@ from ..book.manuscript import chapter_files, chosen_chapters
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all
 from ..book.project import Project
-from ..judge.reviews import REVIEW_FILE, record_review, write_review_file
+from ..judge.reviews import REVIEW_FILE, is_stale, load_review, record_review, write_review_file
 from ..judge.revise import ChapterUsage
 from ..book.session import UsageTotals
 from ..settings import Settings
@@ -35,6 +35,7 @@ REVIEW_FLAGS = {
     "critic_model": ("The model that reviews chapters.", "the --model"),
     "critic_base_url": ("The critic model's API URL.", "the --base-url"),
     "mechanical_only": OWN,
+    "force": OWN,
     "parallel": "Chapters reviewed at once.",
     "model": "The planner's model name (the critic's default).",
     "base_url": "The planner's API URL (the critic's default).",
@@ -54,6 +55,8 @@ def review_command(
     chapters: ChaptersOption = None,
     mechanical_only: Annotated[bool, typer.Option(
         "--mechanical-only", help="Only the mechanical checks (no model call, no key needed).")] = False,
+    force: Annotated[bool, typer.Option("--force", help=(
+        "Review every chapter again, even one whose saved review judged the same text."))] = False,
     **flags: Any,
 ) -> None:
     """Score PROJECT's chapters with the critic model; save the reviews and write review.md."""
@@ -70,7 +73,7 @@ def review_command(
         key = critic_key(settings)
         check_price(settings, critic_model(settings))
         hold(book, display)
-        raise typer.Exit(_review(settings, key, book, names, display))
+        raise typer.Exit(_review(settings, key, book, names, display, force))
 
 
 def _mechanical(book: Project, names: list[str], settings: Settings) -> int:
@@ -97,8 +100,12 @@ class Unreviewed:
     budget: bool = False  # stopped by --max-tokens or --max-cost
 
 
-def review_one(critic: Critic, book: Project, name: str, flags: list[str]) -> Review | Unreviewed:
-    """The chapter's review, saved with its new facts in the ledger; or why it was not reviewed."""
+def review_one(critic: Critic, book: Project, name: str, flags: list[str], force: bool = True) -> Review | Unreviewed:
+    """The chapter's review, saved with its new facts in the ledger; or why it was not reviewed. Without
+    `force`, a saved review of the same text (its hash still matches) is reused, and nothing is sent."""
+    saved = None if force else load_review(book, name)
+    if saved is not None and not is_stale(book, saved):
+        return saved
     try:
         review = critic.review(book, name, flags)
     except NotReviewed as error:
@@ -109,11 +116,11 @@ def review_one(critic: Critic, book: Project, name: str, flags: list[str]) -> Re
     return review
 
 
-def _review(settings: Settings, key: str, book: Project, names: list[str], display: Any) -> int:
+def _review(settings: Settings, key: str, book: Project, names: list[str], display: Any, force: bool) -> int:
     usage = UsageTotals()
     critic = make_critic(settings, key, ChapterUsage(usage))  # counted under a lock: chapters may run at once
     flags = mechanical_flags(book, settings.chapter_words)
-    results = run_all(names, lambda name: review_one(critic, book, name, flags.get(name, [])), settings.parallel)
+    results = run_all(names, lambda name: review_one(critic, book, name, flags.get(name, []), force), settings.parallel)
     for name, result in zip(names, results):
         if isinstance(result, Review):
             display.review(name, result.overall, dict(result.scores))

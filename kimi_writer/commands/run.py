@@ -24,6 +24,7 @@ from ..loop.events import Both, EventDisplay
 from ..core.errors import ExitCode, Interrupted, UserError
 from ..loop.instructions import system_prompt
 from ..judge.loop_review import LoopReviewer
+from ..judge.revise import ChapterUsage
 from ..core.messages import Kind, system, user
 from ..book.project import Project, writable_problem
 from ..model.retry import Backoff
@@ -180,12 +181,14 @@ def make_critic(settings: Settings, key: str, usage: Any) -> Critic:
     return Critic(caller, model, settings.chapter_words)
 
 
-def make_writer(settings: Settings, key: str, scrubber: Scrubber, model: str | None = None) -> Writer:
-    """The writer model's client: its own model, URL and key, each falling back to the planner's."""
+def make_writer(settings: Settings, key: str, scrubber: Scrubber, model: str | None = None,
+                usage: Any = None) -> Writer:
+    """The writer model's client: its own model, URL and key, each falling back to the planner's; its
+    tokens counted into `usage` (a run's, as the critic's are)."""
     writer_key = settings.writer_api_key.get_secret_value() if settings.writer_api_key else key
     client = _client(settings, writer_key, model or settings.writer_model, settings.writer_base_url)
     return Writer(client, Backoff(settings.max_retries, settings.retry_base_delay), settings.max_output_tokens,
-                  scrubber)
+                  scrubber, usage)
 
 
 def reviews(settings: Settings) -> str:
@@ -199,7 +202,8 @@ def reviews(settings: Settings) -> str:
 def _agent(settings: Settings, key: str, source: str, display: Any, state: SessionState, workspace: Workspace) -> Agent:
     scrubber = Scrubber.from_settings(settings)
     if settings.writer_model:
-        workspace.writer, workspace.on_draft = make_writer(settings, key, scrubber), display.draft_progress
+        writer = make_writer(settings, key, scrubber, usage=ChapterUsage(state.usage))  # drafts may run at once
+        workspace.writer, workspace.on_draft = writer, display.draft_progress
     if reviews(settings) != "off":  # the critic's tokens count into the run's usage and budgets
         critic = make_critic(settings, critic_key(settings) if settings.critic_api_key else key, state.usage)
         workspace.reviewer, workspace.review_landed = LoopReviewer(critic, state), settings.review == "auto"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from . import book_context, compression
+from .arcs import Memory
 from ..book import edits
 from ..model.client import AssistantTurn, ToolCallRequest
 from ..core.errors import ContextFull, FatalModelError
@@ -44,12 +45,21 @@ class Window:
         self.notices, self.summarize = notices, summarize
         self.meter = ContextMeter(tools)
         self.version = 0  # goes up whenever a message already in the history is rewritten
+        self.memory = Memory(self._summary_text, notices.notice)  # older chapters folded into arc summaries
 
     def build(self) -> list[Message]:
         """The messages to send: the history itself (`full`) or a compact assembly."""
         if self.settings.context == "full":
             return HistoryRequest(self.state.messages, self.version)
-        return book_context.compact_request(self.state.messages, self.workspace.project, self.state.chapter_summaries)
+        return book_context.compact_request(self.state.messages, self.workspace.project, self.state.chapter_summaries,
+                                            self.memory)
+
+    def _summary_text(self, request: list[Message]) -> str:
+        """A plain request's reply (an arc summary), shown as it streams."""
+        try:
+            return self.summarize(request, self._summary_tokens()).content
+        finally:
+            self.notices.end_turn()
 
     def make_room(self) -> tuple[list[Message], int]:
         """The next request, compressed first if it reaches --compress-at, and its max_tokens,
