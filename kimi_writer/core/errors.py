@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Documented exit codes of `kimi-writer` (see the README)."""
+    """Documented exit codes of `kimi-writer` (see docs/reference.md)."""
 
     FINISHED = 0  # the model finished the book (answered without a tool call)
     ERROR = 1  # an unexpected internal error
