@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     ITERATION_LIMIT = 3  # --max-iterations reached before the model finished
     MODEL_ERROR = 4  # the server or the model failed in a way retrying cannot fix
     BUDGET = 5  # --max-cost or --max-tokens would be exceeded by the next call
+    INCOMPLETE = 6  # the model said it was done, but chapters of the outline are still unwritten
     HANGUP = 129  # SIGHUP (the terminal went away)
     INTERRUPTED = 130  # Ctrl+C
     TERMINATED = 143  # SIGTERM
