@@ -10,6 +10,8 @@ from ..guard.checks import check_project, warning_lines, warnings_summary
 from ..core.errors import UserError
 from ..options import fail
 from ..guard.style import banned_phrases, lint_project
+from ..book.manuscript import project_is_collection
+from ..book.outline import part_noun
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
 
 
@@ -28,7 +30,7 @@ def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = Non
     warnings = check_project(book_project)
     for line in warning_lines(warnings):
         typer.echo(line)
-    chapters = f"{len(checked)} chapter{'s' if len(checked) != 1 else ''}"
+    chapters = f"{len(checked)} {part_noun(project_is_collection(book_project), len(checked))}"
     if hits:
         files = len({name for name, _ in hits})
         typer.echo(f"{len(hits)} banned phrase{'s' if len(hits) != 1 else ''} in {files} of {chapters}.", err=True)

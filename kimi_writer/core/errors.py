@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     BUDGET = 5  # --max-cost or --max-tokens would be exceeded by the next call
     INCOMPLETE = 6  # the model said it was done, but chapters of the outline are still unwritten
     HANGUP = 129  # SIGHUP (the terminal went away)
+    PIPE_CLOSED = 141  # the reader of the output went away (`| head`): 128 + SIGPIPE, as a shell reports it
     INTERRUPTED = 130  # Ctrl+C
     TERMINATED = 143  # SIGTERM
 
@@ -27,6 +28,20 @@ class Interrupted(BaseException):
     def __init__(self, how: str, exit_code: ExitCode):
         super().__init__(how)
         self.how, self.exit_code = how, exit_code
+
+
+def mute_stdout() -> None:
+    """Send what is still printed to /dev/null: the reader of the output (`| head`) has gone, and the
+    run must still save its state and checkpoint, with no traceback and no "Exception ignored" line."""
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 class UserError(Exception):
