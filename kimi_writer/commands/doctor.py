@@ -53,7 +53,8 @@ def _configured(settings: Settings) -> list[Check]:
     checks = [doctor.keys_check(doctor.keys_set(), local_run, problem)]
     if local_run:
         checks.append(Check("server", NOTE, f"base URL {settings.base_url}: not used (the local model runs)"))
+    elif settings.api_key is None or not settings.api_key.get_secret_value().strip():
+        checks.append(Check("server", NOTE, f"base URL {settings.base_url}: not checked until an API key is set"))
     else:
-        key = settings.api_key.get_secret_value().strip() if settings.api_key else ""
-        checks += doctor.server_checks(settings, key)
+        checks += doctor.server_checks(settings, settings.api_key.get_secret_value().strip())
     return checks + [doctor.projects_check(settings.projects_dir), doctor.local_model_check(local_run)]
