@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import books, draft, export, lint, outline, review, revise, status, write
+from .commands import books, demo, doctor, draft, export, lint, outline, review, revise, status, write
 from .options import Command, VersionOption
 
 app = typer.Typer(
@@ -29,3 +29,5 @@ app.command("list", cls=Command)(books.list_command)
 app.command("outline", cls=Command)(outline.outline_command)
 app.command("review", cls=Command)(review.review_command)
 app.command("revise", cls=Command)(revise.revise_command)
+app.command("demo", cls=Command)(demo.demo_command)
+app.command("doctor", cls=Command)(doctor.doctor_command)

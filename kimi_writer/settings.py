@@ -5,12 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE_URL = "https://api.moonshot.ai/v1"
 DEFAULT_MODEL = "kimi-k2.6"
+
+
+URL_RULE = "must be a whole URL that starts with http:// or https://, such as https://api.moonshot.ai/v1"
+
+
+def url_problem(url: str) -> bool:
+    """Whether `url` is not a usable server address (no http/https scheme, no host, a bad port, spaces)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+    except ValueError:
+        return True
+    return parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url)
 
 
 class Price(BaseModel):
@@ -78,6 +93,14 @@ class Settings(BaseSettings):
     parallel: int = Field(default=1, ge=1, le=16, description="chapters drafted at once")
     max_write_chars: int = Field(default=200_000, ge=1, description="the longest content of one write_file")
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+    @field_validator("base_url", "writer_base_url", "critic_base_url")
+    @classmethod
+    def _whole_url(cls, url: str | None) -> str | None:
+        """A server's address must be whole: http:// or https://, a host; a missing scheme is never guessed."""
+        if url is not None and url_problem(url):
+            raise PydanticCustomError("url_invalid", URL_RULE)
+        return url
 
     @model_validator(mode="after")
     def _default_compress_at(self) -> "Settings":

