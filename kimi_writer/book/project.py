@@ -239,6 +239,14 @@ class Project:
         except ProjectError:
             return path.read_text(encoding="utf-8", errors="replace")
 
+    def read_bytes_if_file(self, filename: str) -> bytes | None:
+        """The exact bytes of a file inside the project; None when it is missing or leads outside."""
+        name = self.safe_name(filename)
+        path = self.root / name if name is not None else None
+        if path is None or not path.is_file():
+            return None
+        return path.read_bytes()
+
     def check_state_dir(self) -> None:
         """Refuse a state folder (`.kimi_writer/`), or an entry in it, that is a link pointing outside."""
         state = self.state_dir

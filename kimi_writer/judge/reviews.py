@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from ..book import ledger
 from .critic import SCORE_KEYS, Review
-from ..book.edits import content_hash
-from ..book.project import Project, atomic_write_text
+from ..book.edits import bytes_hash, content_hash
+from ..book.project import Project, atomic_write_text, replace_atomically
 from ..book.session import SessionState
 
 StateLoader = Callable[[Project], tuple[SessionState | None, str]]  # status.load_state: the saved session, if any
@@ -93,12 +93,14 @@ def record_review(project: Project, review: Review, load_state: StateLoader, rep
         ledger.add_facts(project, [(fact.section, fact.fact) for fact in review.new_facts])
 
 
-def save_version(project: Project, chapter: str, text: str, review: Review | None) -> Path:
-    """Keep one version of a chapter and its review under versions/<stem>/; returns the text's path."""
+def save_version(project: Project, chapter: str, text: str | bytes, review: Review | None) -> Path:
+    """Keep one version of a chapter (its exact bytes, when given bytes) and its review under
+    versions/<stem>/; returns the text's path."""
     folder = project.state_dir / VERSIONS / stem(chapter)
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     moment = datetime.now().strftime("%Y%m%d_%H%M%S_%f")
-    name = f"{moment}_{content_hash(text)[:8]}"
-    atomic_write_text(folder / f"{name}.md", text)
+    name = f"{moment}_{bytes_hash(data)[:8]}"
+    replace_atomically(folder / f"{name}.md", lambda handle: handle.write(data))
     if review is not None:
         atomic_write_text(folder / f"{name}.json", review.model_dump_json(indent=1) + "\n")
     return folder / f"{name}.md"

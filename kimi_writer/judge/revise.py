@@ -144,7 +144,8 @@ class Reviser:
 
     def _revise(self, name: str, usage: ChapterUsage, revision: Revision) -> None:
         critic = self.models.critic(usage)
-        text = self.project.read_if_file(name) or ""
+        original = self.project.read_bytes_if_file(name) or b""
+        text = original.decode("utf-8", errors="replace")
         review, edited = self._current_review(critic, name, text)
         revision.before = revision.after = review.overall
         if edited and not self.rules.force:
@@ -153,7 +154,7 @@ class Reviser:
         if not needs_revision(review, self.rules.below):
             revision.outcome = "good enough"
             return
-        save_version(self.project, name, text, review)
+        save_version(self.project, name, original, review)  # the exact bytes, UTF-8 or not
         self._rounds(critic, usage, name, text, review, revision)
 
     def _current_review(self, critic: Critic, name: str, text: str) -> tuple[Review, bool]:
