@@ -26,3 +26,23 @@ def test_a_chapter_that_is_not_utf8_keeps_its_exact_bytes_in_the_versions(tmp_pa
     assert result.returncode == 0, result.stderr
     assert (root / "chapter_1.md").read_text(encoding="utf-8") == "# Chapter 1: The Fog\n\nBetter.\n"
     assert original in version_bytes(root, "chapter_1")
+
+
+def test_an_edit_saved_during_revise_is_kept_and_the_revision_saved_as_a_version(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    edited = "# Chapter 1: The Fog\n\nThe author's words, saved while revise ran.\n"
+
+    def author_saves(body: dict) -> None:
+        if "tools" not in body:  # the writer's request: the author saves the chapter meanwhile
+            (root / "chapter_1.md").write_text(edited, encoding="utf-8")
+
+    server.responder = author_saves
+    server.add(scored(5), version("# Chapter 1: The Fog\n\nThe revision.\n"), scored(9))
+    result = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    assert (root / "chapter_1.md").read_text(encoding="utf-8") == edited
+    assert b"# Chapter 1: The Fog\n\nThe revision.\n" in version_bytes(root, "chapter_1")
+    line = row(result.stdout, "chapter_1.md")
+    assert "edited" in line and "author" in result.stdout and "versions" in result.stdout
+    review = json.loads((root / ".kimi_writer" / "reviews" / "chapter_1.json").read_text(encoding="utf-8"))
+    assert review["overall"] == 5.0  # the revision's review is not taken for the author's text

@@ -104,16 +104,22 @@ def flags_of(project: Project, name: str, text: str, chapter_words: int | None) 
     return warning_lines([report])
 
 
-def replace_chapter(project: Project, name: str, text: str, load_state: StateLoader) -> None:
-    """Put the kept version in place (atomically); where the session tracks the file, it now
-    remembers this version, so `write --recover` does not report it as the author's edit."""
+def replace_chapter(project: Project, name: str, text: str, load_state: StateLoader, expected: str) -> bool:
+    """Put the kept version in place (atomically), only while the file still holds the bytes that were
+    read (hash `expected`): False, and the file untouched, when someone changed it meanwhile. Where the
+    session tracks the file, it now remembers this version, so `write --recover` does not report it as
+    the author's edit."""
     with _LOCK:
+        current = project.read_bytes_if_file(name)
+        if current is None or edits.bytes_hash(current) != expected:
+            return False
         project.write(name, text, "overwrite")
         state, _ = load_state(project)
         if state is not None and name in state.file_hashes:
             state.file_hashes[name] = edits.remember(project, name)
             state.written[name] = len(text.split())
             state.save(project.root)
+        return True
 
 
 def _issues(new: Review, old: Review) -> str:
@@ -155,7 +161,7 @@ class Reviser:
             revision.outcome = "good enough"
             return
         save_version(self.project, name, original, review)  # the exact bytes, UTF-8 or not
-        self._rounds(critic, usage, name, text, review, revision)
+        self._rounds(critic, usage, name, (text, edits.bytes_hash(original)), review, revision)
 
     def _current_review(self, critic: Critic, name: str, text: str) -> tuple[Review, bool]:
         """The chapter's review, redone first when missing or stale; and whether the author edited it."""
@@ -167,24 +173,30 @@ class Reviser:
         record_review(self.project, review, self.load_state)
         return review, review.author_edited
 
-    def _rounds(self, critic: Critic, usage: ChapterUsage, name: str, text: str, review: Review,
+    def _rounds(self, critic: Critic, usage: ChapterUsage, name: str, read: tuple[str, str], review: Review,
                 revision: Revision) -> None:
-        """Up to --rounds new versions; each kept only if better; the first that is not ends it (a plateau)."""
+        """Up to --rounds new versions; each kept only if better; the first that is not ends it (a plateau).
+        `read` is the chapter's text and the hash of the bytes it came from."""
         writer = self.models.writer(usage)
+        text, expected = read
         for number in range(1, self.rules.rounds + 1):
             revision.rounds = number
             new_text = self._new_version(writer, name, text, review)
             flags = flags_of(self.project, name, new_text, self.rules.chapter_words)
             new_review = critic.review_text(self.project, name, new_text, flags)
-            save_version(self.project, name, new_text, new_review)
+            kept = save_version(self.project, name, new_text, new_review)
             if not is_better(new_review, review):
                 revision.outcome = revision.outcome or "reverted"
                 scored = f"round {number} scored {new_review.overall:.1f}{_issues(new_review, review)}"
                 revision.detail = f"{scored}: plateau"
                 return
-            replace_chapter(self.project, name, new_text, self.load_state)
+            if not replace_chapter(self.project, name, new_text, self.load_state, expected):
+                revision.outcome = "edited"
+                revision.detail = (f"the author changed it during the revision: their text stays; round {number}'s "
+                                   f"version ({new_review.overall:.1f}) is saved as {self.project.relative_name(kept)}")
+                return
             record_review(self.project, new_review, self.load_state, replaced=True)
-            text, review = new_text, new_review
+            text, review, expected = new_text, new_review, edits.content_hash(new_text)
             revision.after, revision.outcome = review.overall, "kept"
 
     def _new_version(self, writer: Caller, name: str, text: str, review: Review) -> str:
