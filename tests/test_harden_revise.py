@@ -46,3 +46,18 @@ def test_an_edit_saved_during_revise_is_kept_and_the_revision_saved_as_a_version
     assert "edited" in line and "author" in result.stdout and "versions" in result.stdout
     review = json.loads((root / ".kimi_writer" / "reviews" / "chapter_1.json").read_text(encoding="utf-8"))
     assert review["overall"] == 5.0  # the revision's review is not taken for the author's text
+
+
+def test_a_kill_between_replacing_and_saving_the_review_is_not_taken_for_the_authors_edit(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    server.add(scored(5), version("# Chapter 1: The Fog\n\nKept.\n"), scored(8))
+    assert run_cli("revise", str(root), "--chapters", "1", "--rounds", "1").returncode == 0
+    reviews = root / ".kimi_writer" / "reviews" / "chapter_1.json"
+    before = next(path for path in (root / ".kimi_writer" / "versions" / "chapter_1").glob("*.json")
+                  if json.loads(path.read_text(encoding="utf-8"))["overall"] == 5.0)
+    reviews.write_bytes(before.read_bytes())  # as if killed after the replacement, before its review was saved
+    status = run_cli("status", str(root))
+    assert "8.0" in row(status.stdout, "chapter_1.md") and "stale" not in row(status.stdout, "chapter_1.md")
+    server.add(scored(6))
+    assert run_cli("review", str(root), "--chapters", "1").returncode == 0
+    assert json.loads(reviews.read_text(encoding="utf-8"))["author_edited"] is False

@@ -42,15 +42,36 @@ def save_review(project: Project, review: Review) -> Path:
     return path
 
 
-def load_review(project: Project, chapter: str) -> Review | None:
-    """The chapter's saved review; None when there is none or it cannot be read."""
-    path = review_path(project, chapter)
+def _read_review(project: Project, path: Path) -> Review | None:
+    """The review saved at `path`; None when there is none or it cannot be read."""
     if not project.contains(path) or not path.is_file():
         return None
     try:
         return Review.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError):
         return None
+
+
+def load_review(project: Project, chapter: str) -> Review | None:
+    """The chapter's saved review; None when there is none or it cannot be read. When the chapter is a
+    version revise kept but a crash came before its review was saved, that version's review."""
+    saved = _read_review(project, review_path(project, chapter))
+    if saved is not None and not is_stale(project, saved):
+        return saved
+    text = project.read_if_file(chapter)
+    return (text is not None and _version_review(project, chapter, content_hash(text))) or saved
+
+
+def _version_review(project: Project, chapter: str, sha: str) -> Review | None:
+    """The review saved beside the version of the chapter whose text has the hash `sha`, if any."""
+    folder = project.state_dir / VERSIONS / stem(chapter)
+    if not project.contains(folder) or not folder.is_dir():
+        return None
+    for path in sorted(folder.glob(f"*_{sha[:8]}.json"), reverse=True):
+        review = _read_review(project, path)
+        if review is not None and review.sha256 == sha and review.chapter == chapter:
+            return review
+    return None
 
 
 def is_stale(project: Project, review: Review) -> bool:
