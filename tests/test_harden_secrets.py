@@ -1,0 +1,34 @@
+"""Hardening: keys a model echoes and terminal escapes stay out of files, requests and the terminal (issue 28, part 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import TEST_KEY
+from tests.sample_book import write_sample_book
+from tests.test_revise import scored, version
+
+CRITIC_KEY = "sk-critic-9876543210fedcba-secret"
+WRITER_KEY = "sk-writer-5555aaaa5555bbbb-secret"
+
+
+def every_file(root: Path) -> str:
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in root.rglob("*") if path.is_file())
+
+
+def test_keys_echoed_by_the_critic_and_the_writer_are_scrubbed_everywhere(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    leak = f"keys {CRITIC_KEY} {TEST_KEY} {WRITER_KEY}"
+    echo = {"reasons": {"prose": leak},
+            "notes": [{"quote": "The fog came up the river at dusk.", "problem": leak, "fix": leak}],
+            "new_facts": [{"section": "characters", "fact": f"Hale's key is {CRITIC_KEY}"}]}
+    server.add(scored(5, **echo), version(f"# Chapter 1: The Fog\n\nBetter, {WRITER_KEY}.\n"), scored(8, **echo))
+    env = {"KIMI_WRITER_CRITIC_API_KEY": CRITIC_KEY, "KIMI_WRITER_WRITER_API_KEY": WRITER_KEY}
+    result = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (root / "chapter_1.md").read_text(encoding="utf-8") == "# Chapter 1: The Fog\n\nBetter, sk-….\n"
+    written = every_file(root) + result.stdout + result.stderr
+    writer_request = str(server.requests[1]["messages"])
+    for key in (CRITIC_KEY, TEST_KEY, WRITER_KEY):
+        assert key not in written and key not in writer_request and key not in str(server.requests[2])
+    assert "Hale's key is sk-…" in (root / "continuity.md").read_text(encoding="utf-8")
