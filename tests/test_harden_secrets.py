@@ -32,3 +32,32 @@ def test_keys_echoed_by_the_critic_and_the_writer_are_scrubbed_everywhere(tmp_pa
     for key in (CRITIC_KEY, TEST_KEY, WRITER_KEY):
         assert key not in written and key not in writer_request and key not in str(server.requests[2])
     assert "Hale's key is sk-…" in (root / "continuity.md").read_text(encoding="utf-8")
+
+
+HOSTILE = "\x1b[2J\x1b]0;pwned\x07\x00\x9b31m\x08"
+
+
+def unprintable(text: str) -> list[str]:
+    return [char for char in text if (ord(char) < 32 and char not in "\n\t") or 0x7f <= ord(char) <= 0x9f]
+
+
+def test_terminal_escapes_from_the_critic_stay_out_of_review_md_and_continuity_md(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    server.add(scored(5, notes=[{"quote": "The fog", "problem": f"red{HOSTILE}", "fix": f"fix{HOSTILE}"}],
+                      new_facts=[{"section": "places", "fact": f"The Embankment{HOSTILE} at dusk"}]))
+    result = run_cli("review", str(root), "--chapters", "1")
+    assert result.returncode == 0, result.stderr
+    ledger = (root / "continuity.md").read_text(encoding="utf-8")
+    assert "- The Embankment at dusk" in ledger and unprintable(ledger) == []
+    review_md = (root / "review.md").read_text(encoding="utf-8")
+    assert '"The fog": red Fix: fix' in review_md and unprintable(review_md) == []
+    saved = (root / ".kimi_writer" / "reviews" / "chapter_1.json").read_text(encoding="utf-8")
+    assert "\\u001b" not in saved and "\\u0000" not in saved
+
+
+def test_export_prints_no_escape_from_a_chapters_title(tmp_path, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    (root / "chapter_1.md").write_text(f"# Chapter 1: The Fog{HOSTILE}\n\nText.\n", encoding="utf-8")
+    result = run_cli("export", str(root), "--format", "md")
+    assert result.returncode == 0, result.stderr
+    assert "Chapter 1: The Fog" in result.stdout and unprintable(result.stdout) == []

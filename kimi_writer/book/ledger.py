@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from .outline import chapter_number, load_outline
 from .project import Project, ProjectError
 from ..core.prompts import render
+from ..core.text import printable
 from ..core.tokens import count_text
 
 LEDGER_FILE = "continuity.md"
@@ -140,7 +141,7 @@ def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str,
             return []
         lines = text.splitlines(keepends=True)
         sections = parse_ledger(lines)
-        added = _new_facts(sections, [(str(key).strip().lower(), fact) for key, fact in facts])
+        added = _new_facts(sections, [(str(key).strip().lower(), printable(fact)) for key, fact in facts])
         if added:
             project.write(LEDGER_FILE, "".join(_insert(lines, sections, added, _newline(text))), "overwrite")
         return added

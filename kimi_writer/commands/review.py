@@ -20,6 +20,7 @@ from ..core.errors import BudgetExceeded, ExitCode, UserError
 from ..book.manuscript import chapter_files, chosen_chapters
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all
+from ..core.text import printable
 from ..book.project import Project
 from ..judge.reviews import REVIEW_FILE, record_review, write_review_file
 from ..judge.revise import ChapterUsage
@@ -133,5 +134,5 @@ def review_table(book: Project, names: list[str], results: list[Review | Unrevie
             weakest = ", ".join(f"{key} {score}" for key, score, _ in result.weakest())
             table.add_row(name, f"{result.overall:.1f}", weakest)
         else:
-            table.add_row(name, "not reviewed", scrub(result.reason))
+            table.add_row(name, "not reviewed", printable(scrub(result.reason)))
     return table

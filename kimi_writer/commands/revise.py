@@ -13,6 +13,7 @@ from ..core.errors import ExitCode, UserError
 from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all
+from ..core.text import printable
 from ..book.project import Project
 from ..model.retry import Backoff
 from ..judge.reviews import write_review_file
@@ -112,7 +113,7 @@ def _report(book: Project, revisions: list[Revision], settings: Settings, scrub:
         table.add_column(column, justify=justify)
     for r in revisions:
         cost = r.usage.cost(price)
-        result = f"{r.outcome} ({scrub(r.detail)})" if r.detail else r.outcome
+        result = f"{r.outcome} ({printable(scrub(r.detail))})" if r.detail else r.outcome
         table.add_row(r.chapter, _score(r.before), _score(r.after), result, str(r.rounds),
                       f"{r.usage.prompt_tokens + r.usage.completion_tokens:,}", "—" if cost is None else f"${cost:.4f}")
     out = console()

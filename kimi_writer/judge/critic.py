@@ -27,6 +27,7 @@ from ..core.messages import Kind, Message, system, tool_result, user
 from ..book.outline import OutlineEntry, chapter_number, chapter_target, load_outline
 from ..book.project import Project, count_words
 from ..core.prompts import render
+from ..core.text import printable
 from ..loop.tools import Tool, ToolResult
 from ..loop.writer import previous_chapter
 
@@ -133,7 +134,17 @@ def overall_score(scores: Scores) -> float:
     return round(mean(scores.model_dump().values()), 2)
 
 
+def _printable(value: Any) -> Any:
+    """Every string in a (shallow) review's data without terminal escapes or control characters."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    return [_printable(item) for item in value] if isinstance(value, list) else value
+
+
 def make_review(chapter: str, text: str, args: ReviewArgs, model: str) -> Review:
+    args = ReviewArgs.model_validate(_printable(args.model_dump()))
     return Review(chapter=chapter, scores=args.scores.model_dump(), overall=overall_score(args.scores),
                   reasons=args.reasons, notes=args.notes, continuity_issues=args.continuity_issues,
                   new_facts=args.new_facts, sha256=content_hash(text), model=model,

@@ -16,6 +16,7 @@ from .critic import SCORE_KEYS, Review
 from ..book.edits import bytes_hash, content_hash
 from ..book.project import Project, atomic_write_text, replace_atomically
 from ..book.session import SessionState
+from ..core.text import printable
 
 StateLoader = Callable[[Project], tuple[SessionState | None, str]]  # status.load_state: the saved session, if any
 _LOCK = threading.Lock()  # chapters may be reviewed at once
@@ -157,5 +158,5 @@ def write_review_file(project: Project, chapters: list[str]) -> Path | None:
     if not reviews:
         return None
     path = project.root / REVIEW_FILE
-    atomic_write_text(path, review_markdown(project, reviews))
+    atomic_write_text(path, printable(review_markdown(project, reviews)))  # saved reviews are files anyone may edit
     return path

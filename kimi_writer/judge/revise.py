@@ -17,6 +17,7 @@ from ..core.messages import Kind, Message, system, user
 from ..book.outline import chapter_target
 from ..book.project import Project
 from ..core.prompts import render
+from ..core.text import printable
 from .reviews import StateLoader, is_stale, load_review, record_review, save_version
 from ..book.session import UsageTotals
 from ..guard.style import banned_phrases
@@ -203,7 +204,7 @@ class Reviser:
         messages = revision_messages(self.project, name, text, review, self.rules.chapter_words)
         writer.check_budget(writer.measure(messages))
         turn = writer.call(messages, None, Quiet(), self.models.max_output_tokens)
-        new_text = turn.content.strip()
+        new_text = printable(turn.content).strip()
         if not new_text:
             raise RevisionFailed(f"the writer returned no text for {name}")
         return new_text + "\n"
