@@ -61,3 +61,14 @@ def test_export_prints_no_escape_from_a_chapters_title(tmp_path, run_cli):
     result = run_cli("export", str(root), "--format", "md")
     assert result.returncode == 0, result.stderr
     assert "Chapter 1: The Fog" in result.stdout and unprintable(result.stdout) == []
+
+
+def test_review_refuses_a_continuity_md_that_is_a_link_to_a_chapter(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    chapter = (root / "chapter_1.md").read_bytes()
+    (root / "continuity.md").symlink_to("chapter_1.md")
+    server.add(scored(5, new_facts=[{"section": "places", "fact": "The Embankment"}]))
+    result = run_cli("review", str(root), "--chapters", "1")
+    assert result.returncode == 2
+    assert "continuity.md" in result.stderr and "is a link" in result.stderr and "Traceback" not in result.stderr
+    assert (root / "chapter_1.md").read_bytes() == chapter and server.requests == []

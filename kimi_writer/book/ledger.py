@@ -142,8 +142,12 @@ def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str,
         lines = text.splitlines(keepends=True)
         sections = parse_ledger(lines)
         added = _new_facts(sections, [(str(key).strip().lower(), printable(fact)) for key, fact in facts])
-        if added:
+        if not added:
+            return []
+        try:
             project.write(LEDGER_FILE, "".join(_insert(lines, sections, added, _newline(text))), "overwrite")
+        except ProjectError:  # a link: never written through
+            return []
         return added
 
 

@@ -22,7 +22,7 @@ from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all
 from ..core.text import printable
 from ..book.project import Project
-from ..judge.reviews import REVIEW_FILE, record_review, write_review_file
+from ..judge.reviews import REVIEW_FILE, record_review, refuse_links, write_review_file
 from ..judge.revise import ChapterUsage
 from ..book.session import UsageTotals
 from ..settings import Settings
@@ -63,6 +63,7 @@ def review_command(
             raise typer.Exit(_mechanical(book, names, settings))
         key = critic_key(settings)
         check_price(settings, critic_model(settings))
+        refuse_links(book)
         hold(book)
     except UserError as error:
         raise fail(str(error)) from None

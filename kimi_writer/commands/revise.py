@@ -16,7 +16,7 @@ from ..core.pool import run_all
 from ..core.text import printable
 from ..book.project import Project
 from ..model.retry import Backoff
-from ..judge.reviews import write_review_file
+from ..judge.reviews import refuse_links, write_review_file
 from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
 from ..book.session import UsageTotals
 from ..settings import Settings
@@ -86,6 +86,7 @@ def revise_command(
         names = chosen_chapters(book, chapters)
         check_price(settings, critic_model(settings), settings.writer_model or settings.model)
         models = make_models(settings)
+        refuse_links(book)
         hold(book)
     except UserError as error:
         raise fail(str(error)) from None

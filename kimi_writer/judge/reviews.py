@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from ..book import ledger
 from .critic import SCORE_KEYS, Review
 from ..book.edits import bytes_hash, content_hash
-from ..book.project import Project, atomic_write_text, replace_atomically
+from ..book.project import PathRefused, Project, atomic_write_text, replace_atomically
+from ..core.errors import UserError
 from ..book.session import SessionState
 from ..core.text import printable
 
@@ -152,11 +153,22 @@ def review_markdown(project: Project, reviews: list[Review]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def refuse_links(project: Project) -> None:
+    """UserError when continuity.md or review.md is a link, which review would otherwise write through."""
+    for name in (ledger.LEDGER_FILE, REVIEW_FILE):
+        try:
+            project.refuse_link(name)
+        except PathRefused as error:
+            raise UserError(str(error)) from None
+
+
 def write_review_file(project: Project, chapters: list[str]) -> Path | None:
     """Rewrite review.md from the saved reviews of `chapters` (in that order); None when there are none."""
     reviews = [review for review in (load_review(project, name) for name in chapters) if review is not None]
     if not reviews:
         return None
     path = project.root / REVIEW_FILE
+    if path.is_symlink():
+        return None  # never written through a link (review and revise refuse one before they start)
     atomic_write_text(path, printable(review_markdown(project, reviews)))  # saved reviews are files anyone may edit
     return path
