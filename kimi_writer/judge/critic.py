@@ -30,6 +30,7 @@ from ..core.prompts import render
 from ..core.text import printable
 from ..loop.tools import Tool, ToolResult
 from ..loop.writer import previous_chapter
+from ..core.text import parse_json
 
 SCORE_KEYS = ("character", "setting", "stakes", "pacing", "prose", "outline_fidelity",
               "character_consistency", "world_consistency", "continuity")
@@ -209,7 +210,7 @@ def parse_review(turn: AssistantTurn) -> tuple[ReviewArgs | None, str, list[str]
     if call is None:
         return None, "you did not call submit_review.", []
     try:
-        raw = json.loads(call.arguments or "{}")
+        raw = parse_json(call.arguments or "{}")
     except json.JSONDecodeError as error:
         return None, "its arguments are not valid JSON.", [str(error)]
     try:

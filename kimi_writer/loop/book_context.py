@@ -20,6 +20,7 @@ from ..core.messages import Kind, Message, user
 from ..book.outline import load_outline, part_filename, read_outline
 from ..book.project import Project
 from ..core.prompts import render
+from ..core.text import parse_json
 
 TAIL_WORDS = 500
 BIBLE_WORDS = 1500  # per story-bible file; longer ones are cut, the model can read_file them
@@ -38,7 +39,7 @@ def stub_write(message: Message, call_id: str, name: str, words: int, text: str)
 
 
 def _stubbed(arguments: str, stub: str) -> str:
-    parsed = json.loads(arguments)
+    parsed = parse_json(arguments)
     parsed["content"] = stub
     return json.dumps(parsed, ensure_ascii=False)
 

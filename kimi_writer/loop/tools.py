@@ -22,6 +22,7 @@ from ..core.prompts import render
 from ..guard.style import PROJECT_FILE as PROJECT_PHRASES
 from ..guard.style import banned_phrases, excerpt, find_hits
 from .writer import DraftFailed, Writer, draft_result
+from ..core.text import parse_json
 
 
 class ToolFailure(Exception):
@@ -336,7 +337,7 @@ def _format_error(kind: str, tool_name: str, detail: str = "", workspace: Worksp
 def parse_arguments(tool: Tool, raw_arguments: str) -> BaseModel | ToolResult:
     """The validated argument model, or the format-error result that explains the problem."""
     try:
-        raw = json.loads(raw_arguments or "{}")
+        raw = parse_json(raw_arguments or "{}")
     except json.JSONDecodeError as error:
         return _format_error("bad_json", tool.name, str(error))
     if not isinstance(raw, dict):

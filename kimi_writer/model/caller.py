@@ -115,8 +115,10 @@ class Caller:
         turn.content, turn.reasoning = self.scrub(turn.content), self.scrub(turn.reasoning)
         for call in turn.tool_calls:
             call.arguments = self.scrub(call.arguments)
-        if turn.reasoning_details:
+        try:
             turn.reasoning_details = json.loads(self.scrub(json.dumps(turn.reasoning_details)))
+        except (ValueError, RecursionError):  # nested past any use: dropped
+            turn.reasoning_details = []
         return turn
 
     def _before_retry(self, error: BaseException, attempt: int) -> None:

@@ -1,0 +1,40 @@
+"""Hardening: hostile input ends in one sentence or a tool result, never a traceback (issue 28, part 3)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import tool_results
+from tests.sample_book import write_sample_book
+from tests.scripted_server import ToolCall, Turn, tool_call
+from tests.test_revise import scored
+
+NESTED = "[" * 5_000 + "]" * 5_000
+
+
+def test_deeply_nested_tool_arguments_are_a_rejected_call_and_the_run_goes_on(tmp_path, server, run_cli):
+    server.add(
+        Turn(reasoning="r", tool_calls=[tool_call("create_project", project_name="Deep")]),
+        Turn(reasoning="r", tool_calls=[ToolCall("write_file", '{"filename": "a.md", "content": "x", "extra": ' + NESTED + "}")]),
+        Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="b.md", content="fine")]),
+        Turn(content="done"),
+    )
+    result = run_cli("write", "x")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "not valid JSON" in tool_results(server)["call_2"] and "nested" in tool_results(server)["call_2"]
+    assert not (tmp_path / "projects/Deep/a.md").exists()
+    assert (tmp_path / "projects/Deep/b.md").read_text(encoding="utf-8") == "fine"
+    sent = server.requests[-1]["messages"]
+    assert all(call["function"]["arguments"] == "{}" for m in sent for call in m.get("tool_calls") or []
+               if call["id"] == "call_2")
+
+
+def test_a_deeply_nested_critic_reply_is_a_malformed_review_asked_again(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    deep = Turn(reasoning="r", tool_calls=[ToolCall("submit_review", '{"scores": ' + NESTED + "}")])
+    server.add(deep, scored(6))
+    result = run_cli("review", str(root), "--chapters", "1")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((root / ".kimi_writer/reviews/chapter_1.json").read_text(encoding="utf-8"))["overall"] == 6.0
+    assert "nested" in str(server.requests[1]["messages"][-1]["content"])
