@@ -38,3 +38,16 @@ def test_a_deeply_nested_critic_reply_is_a_malformed_review_asked_again(tmp_path
     assert result.returncode == 0, result.stderr
     assert json.loads((root / ".kimi_writer/reviews/chapter_1.json").read_text(encoding="utf-8"))["overall"] == 6.0
     assert "nested" in str(server.requests[1]["messages"][-1]["content"])
+
+
+def test_deeply_nested_markdown_exports_in_every_format(tmp_path, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    lists = "\n".join("    " * level + "- deeper" for level in range(300))
+    quotes = "\n".join("> " * level + "quoted" for level in range(1, 301))
+    (root / "chapter_1.md").write_text(f"# Chapter 1: The Fog\n\n{lists}\n\n{quotes}\n", encoding="utf-8")
+    for fmt in ("html", "epub", "docx"):
+        result = run_cli("export", str(root), "--format", fmt)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr and (root / f"Fog_Over_London.{fmt}").stat().st_size > 0
+    html = (root / "Fog_Over_London.html").read_text(encoding="utf-8")
+    assert html.count("deeper") == 300 and html.count("quoted") == 300
