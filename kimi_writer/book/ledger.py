@@ -130,6 +130,12 @@ def _blank_ledger() -> str:
     return render("ledger_file.md.j2", headings=list(SECTIONS.values())) + "\n"
 
 
+def hold_writes(timeout: float) -> None:
+    """Wait (up to `timeout` seconds) for facts being written, then keep others from starting: the
+    process is about to end at a signal."""
+    _WRITING.acquire(timeout=timeout)
+
+
 def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Append new facts, as `- fact` bullets, under their sections of continuity.md (made with all
     five sections when absent). The author's lines stay as they are; duplicates and unknown

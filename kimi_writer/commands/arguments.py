@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
 
-from ..core.errors import UserError
+from ..core.errors import ExitCode, UserError
 from ..book import lock
 from ..book.locate import find_project_dir
 from ..options import load_settings, setting
@@ -47,3 +48,13 @@ def hold(book: Project) -> None:
     notice = lock.hold(book)
     if notice:
         typer.echo(notice)
+
+
+def abandon(interrupt: BaseException) -> NoReturn:
+    """End the process at once after a signal, with the signal's exit code and the lock released: a
+    normal exit would wait for the threads still waiting on a model."""
+    sys.stdout.flush()
+    sys.stderr.write("Interrupted.\n")
+    sys.stderr.flush()
+    lock.release_all()
+    os._exit(int(getattr(interrupt, "exit_code", ExitCode.INTERRUPTED)))

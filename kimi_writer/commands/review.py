@@ -19,15 +19,15 @@ from ..judge.critic import (
 from ..core.errors import BudgetExceeded, ExitCode, UserError
 from ..book.manuscript import chapter_files, chosen_chapters
 from ..options import OWN, fail, load_settings, setting_flags
-from ..core.pool import run_all
+from ..core.pool import run_all_or_stop
 from ..core.text import printable
 from ..book.project import Project
-from ..judge.reviews import REVIEW_FILE, record_review, refuse_links, write_review_file
+from ..judge.reviews import REVIEW_FILE, hold_writes, record_review, refuse_links, write_review_file
 from ..judge.revise import ChapterUsage
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.status import load_state
-from .arguments import ChaptersOption, ProjectArgument, console, hold, open_project
+from .arguments import ChaptersOption, ProjectArgument, abandon, console, hold, open_project
 from .run import check_price, critic_key, critic_model, make_critic, usage_line
 
 REVIEW_FLAGS = {
@@ -107,7 +107,11 @@ def _review(settings: Settings, key: str, book: Project, names: list[str]) -> in
     usage = UsageTotals()
     critic = make_critic(settings, key, ChapterUsage(usage))  # counted under a lock: chapters may run at once
     flags = mechanical_flags(book, settings.chapter_words)
-    results = run_all(names, lambda name: review_one(critic, book, name, flags.get(name, [])), settings.parallel)
+    done, interrupt = run_all_or_stop(names, lambda name: review_one(critic, book, name, flags.get(name, [])),
+                                      settings.parallel)
+    if interrupt is not None:
+        hold_writes()  # nothing is saved after the signal
+    results = [result or Unreviewed("interrupted") for result in done]
     out = console()
     out.print(review_table(book, names, results, Scrubber.from_settings(settings)))
     reviewed = sum(1 for result in results if isinstance(result, Review))
@@ -115,6 +119,8 @@ def _review(settings: Settings, key: str, book: Project, names: list[str]) -> in
         out.print(f"{reviewed} of {len(names)} chapters reviewed; see {REVIEW_FILE} in {book.root}.",
                   soft_wrap=True, markup=False, highlight=False)
     out.print(usage_line(usage, settings, critic.model), soft_wrap=True, markup=False, highlight=False)
+    if interrupt is not None:
+        abandon(interrupt)
     return review_exit(results)
 
 

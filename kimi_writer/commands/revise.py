@@ -12,17 +12,17 @@ from ..model.caller import Caller, FailsAs, Limits
 from ..core.errors import ExitCode, UserError
 from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
-from ..core.pool import run_all
+from ..core.pool import run_all_or_stop
 from ..core.text import printable
 from ..book.project import Project
 from ..model.retry import Backoff
 from ..judge.reviews import refuse_links, write_review_file
-from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
+from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules, hold_writes
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.status import load_state
 from ..book.manuscript import chosen_chapters
-from .arguments import ChaptersOption, ProjectArgument, console, hold, open_project
+from .arguments import ChaptersOption, ProjectArgument, abandon, console, hold, open_project
 from .run import check_price, client_for, critic_key, critic_model, make_critic, require_key, usage_line
 
 REVISE_FLAGS = {
@@ -91,9 +91,14 @@ def revise_command(
     except UserError as error:
         raise fail(str(error)) from None
     reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-    revisions = run_all(names, reviser.revise, settings.parallel)
+    done, interrupt = run_all_or_stop(names, reviser.revise, settings.parallel)
+    if interrupt is not None:
+        hold_writes()  # nothing is replaced after the signal
+    revisions = [revision or Revision(name, outcome="interrupted") for name, revision in zip(names, done)]
     write_review_file(book, [info.name for _, info in chapter_files(book)])
     _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
+    if interrupt is not None:
+        abandon(interrupt)
     raise typer.Exit(revise_exit(revisions))
 
 

@@ -106,6 +106,12 @@ def edited_by_author(project: Project, previous: Review | None, load_state: Stat
     return previous.author_edited or written != content_hash(project.read_if_file(previous.chapter) or "")
 
 
+def hold_writes(timeout: float = 2.0) -> None:
+    """Wait for a review or facts being saved, then keep any other from starting (at a signal)."""
+    _LOCK.acquire(timeout=timeout)
+    ledger.hold_writes(timeout)
+
+
 def record_review(project: Project, review: Review, load_state: StateLoader, replaced: bool = False) -> None:
     """Save a review of the chapter as it is on disk (marked when the author changed it since the
     last review, unless a revision just `replaced` it), and add its new facts to the ledger."""

@@ -18,6 +18,7 @@ from ..book.outline import chapter_target
 from ..book.project import Project
 from ..core.prompts import render
 from ..core.text import printable
+from . import reviews
 from .reviews import StateLoader, is_stale, load_review, record_review, save_version
 from ..book.session import UsageTotals
 from ..guard.style import banned_phrases
@@ -121,6 +122,13 @@ def replace_chapter(project: Project, name: str, text: str, load_state: StateLoa
             state.written[name] = len(text.split())
             state.save(project.root)
         return True
+
+
+def hold_writes(timeout: float = 2.0) -> None:
+    """At a signal: wait for a chapter being replaced, then keep any other chapter, review or fact from
+    being written until the process ends."""
+    _LOCK.acquire(timeout=timeout)
+    reviews.hold_writes(timeout)
 
 
 def _issues(new: Review, old: Review) -> str:
