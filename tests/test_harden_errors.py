@@ -51,3 +51,12 @@ def test_deeply_nested_markdown_exports_in_every_format(tmp_path, run_cli):
         assert "Traceback" not in result.stderr and (root / f"Fog_Over_London.{fmt}").stat().st_size > 0
     html = (root / "Fog_Over_London.html").read_text(encoding="utf-8")
     assert html.count("deeper") == 300 and html.count("quoted") == 300
+
+
+def test_a_huge_chapter_range_is_refused_before_it_is_expanded(tmp_path, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    result = run_cli("review", str(root), "--chapters", "1-10000000", "--mechanical-only",
+                     env={"KIMI_WRITER_API_KEY": ""}, preexec_fn=lambda: __import__("resource").setrlimit(
+                         __import__("resource").RLIMIT_AS, (400 << 20, 400 << 20)))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "Error: the outline has no chapters 4 to 10000000; see kimi-writer status."
