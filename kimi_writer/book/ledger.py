@@ -18,6 +18,7 @@ from functools import lru_cache
 from .outline import chapter_number, load_outline
 from .project import Project, ProjectError
 from ..core.prompts import render
+from ..core.text import printable
 from ..core.tokens import count_text
 
 LEDGER_FILE = "continuity.md"
@@ -130,6 +131,12 @@ def _blank_ledger() -> str:
     return render("ledger_file.md.j2", headings=list(SECTIONS.values())) + "\n"
 
 
+def hold_writes(timeout: float) -> None:
+    """Wait (up to `timeout` seconds) for facts being written, then keep others from starting: the
+    process is about to end at a signal."""
+    _WRITING.acquire(timeout=timeout)
+
+
 def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Append new facts, as `- fact` bullets, under their sections of continuity.md (made with all
     five sections when absent). The author's lines stay as they are; duplicates and unknown
@@ -141,9 +148,13 @@ def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str,
             return []
         lines = text.splitlines(keepends=True)
         sections = parse_ledger(lines)
-        added = _new_facts(sections, [(str(key).strip().lower(), fact) for key, fact in facts])
-        if added:
+        added = _new_facts(sections, [(str(key).strip().lower(), printable(fact)) for key, fact in facts])
+        if not added:
+            return []
+        try:
             project.write(LEDGER_FILE, "".join(_insert(lines, sections, added, _newline(text))), "overwrite")
+        except ProjectError:  # a link: never written through
+            return []
         return added
 
 

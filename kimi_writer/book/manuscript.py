@@ -144,21 +144,32 @@ def unwritten_chapters(project: Project) -> tuple[list[int], int]:
     return [number for number in planned if number not in written], len(set(planned))
 
 
+def _numbered(noun: str, first: int, last: int) -> str:
+    """"chapter 9", or "chapters 4 to 10000000"."""
+    if first == last:
+        return f"{noun} {first}"
+    return f"{'stories' if noun == 'story' else 'chapters'} {first} to {last}"
+
+
 def parse_chapters(spec: str | None, entries: list[OutlineEntry]) -> list[OutlineEntry]:
     """'3-8', '2,5,7' or '4' -> those outline entries (chapters or stories); None -> every entry."""
     if spec is None:
         return entries
+    noun = "story" if any(entry.kind == "story" for entry in entries) else "chapter"
+    highest = max((entry.number for entry in entries), default=0)
     numbers: set[int] = set()
     for part in spec.split(","):
-        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        match = re.fullmatch(r"\s*(\d{1,9})\s*(?:-\s*(\d{1,9})\s*)?", part)
         if not match:
             raise UserError(f"--chapters {spec!r} is not a list of chapters; write it like 3-8 or 2,5,7.")
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        if last > highest:  # checked before the range is expanded: 1-10000000 is refused, not allocated
+            raise UserError(f"the outline has no {_numbered(noun, max(first, highest + 1), last)}; "
+                            "see kimi-writer status.")
         numbers.update(range(first, last + 1))
     chosen = [entry for entry in entries if entry.number in numbers]
     missing = sorted(numbers - {entry.number for entry in chosen})
     if missing:
-        noun = "story" if any(entry.kind == "story" for entry in entries) else "chapter"
         raise UserError(f"the outline has no {noun} {', '.join(map(str, missing))}; see kimi-writer status.")
     return chosen
 

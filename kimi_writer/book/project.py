@@ -190,6 +190,23 @@ class Project:
 
     def resolve(self, filename: str) -> Path:
         """The absolute path of `filename`, refused if it could leave the project."""
+        relative = self._checked(filename)
+        path = _resolved(self.root / relative)
+        if path is None:
+            raise PathRefused(f"filename {filename!r} is a link that cannot be followed (a loop?)")
+        if not path.is_relative_to(self.root):
+            raise PathRefused(f"filename {filename!r} points outside the project (through a link)")
+        return path
+
+    def refuse_link(self, filename: str) -> None:
+        """PathRefused when the file `filename` names is itself a link: nothing is written through one."""
+        if (self.root / self._checked(filename)).is_symlink():
+            raise PathRefused(f"{filename.strip()} in {self.root} is a link; kimi-writer never writes through a "
+                              "link in a project: replace it with a real file.")
+
+    def _checked(self, filename: str) -> PurePosixPath:
+        """`filename` as a path relative to the project (`.md` added when it has no suffix), refused
+        when it is empty, absolute, hidden, too long, uses '..' or has a suffix that cannot be written."""
         if not isinstance(filename, str) or not filename.strip():
             raise PathRefused("filename is empty; give a name like 'chapter_01.md'")
         filename = filename.strip()
@@ -217,12 +234,7 @@ class Project:
                 f"filename {filename!r} has the suffix {relative.suffix!r}; only .md and .txt files "
                 "can be written"
             )
-        path = _resolved(self.root / relative)
-        if path is None:
-            raise PathRefused(f"filename {filename!r} is a link that cannot be followed (a loop?)")
-        if not path.is_relative_to(self.root):
-            raise PathRefused(f"filename {filename!r} points outside the project (through a link)")
-        return path
+        return relative
 
     def contains(self, path: Path) -> bool:
         """Whether `path`, with every link followed, stays inside the project."""
@@ -255,6 +267,14 @@ class Project:
         except ProjectError:
             return path.read_text(encoding="utf-8", errors="replace")
 
+    def read_bytes_if_file(self, filename: str) -> bytes | None:
+        """The exact bytes of a file inside the project; None when it is missing or leads outside."""
+        name = self.safe_name(filename)
+        path = self.root / name if name is not None else None
+        if path is None or not path.is_file():
+            return None
+        return path.read_bytes()
+
     def check_state_dir(self) -> None:
         """Refuse a state folder (`.kimi_writer/`), or an entry in it, that is a link pointing outside."""
         state = self.state_dir
@@ -271,6 +291,7 @@ class Project:
         """Write `content` by `mode` (create|append|overwrite); returns (name, words in the file)."""
         path = self.resolve(filename)
         name = self.relative_name(path)
+        self.refuse_link(filename)
         if path.is_dir():
             raise FileExistsError(f"{name} is a folder, not a file")
         if mode == "create" and path.exists():

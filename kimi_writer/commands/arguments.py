@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
 
-from ..core.errors import UserError
+from ..core.errors import ExitCode, UserError
 from ..book import lock
 from ..book.locate import closest_names, find_project_dir, is_project
 from ..options import load_settings, setting
@@ -62,3 +63,15 @@ def hold(book: Project, display: Any) -> None:
     display.opened(book.state_dir)
     if notice:
         display.notice(notice)
+
+
+def abandon(interrupt: BaseException, display: Any) -> NoReturn:
+    """End the process at once after a signal, with the signal's exit code, the run's events closed
+    and the lock released: a normal exit would wait for the threads still waiting on a model."""
+    code = int(getattr(interrupt, "exit_code", ExitCode.INTERRUPTED))
+    display.close(code, f"Interrupted ({getattr(interrupt, 'how', 'Ctrl+C')}).")
+    sys.stdout.flush()
+    sys.stderr.write("Interrupted.\n")
+    sys.stderr.flush()
+    lock.release_all()
+    os._exit(code)

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..core.errors import UserError
+from ..core.text import printable
 from ..export.formats import DEFAULT_AUTHOR, Format, default_output, export
 from ..book.manuscript import Manuscript, load_manuscript
 from ..options import fail
@@ -23,17 +24,22 @@ def _shown(path: Path) -> str:
         return str(path.resolve())
 
 
+def _echo(line: str) -> None:
+    """Print a line made of the book's titles and names, which must not reach the terminal as escapes."""
+    typer.echo(printable(line))
+
+
 def _report(book: Manuscript, path: Path) -> None:
-    typer.echo(f'Exported "{book.title}" to {_shown(path)}')
+    _echo(f'Exported "{book.title}" to {_shown(path)}')
     for number, chapter in enumerate(book.chapters, start=1):
-        typer.echo(f"  {number}. {chapter.title} ({chapter.name}): {chapter.words:,} words")
+        _echo(f"  {number}. {chapter.title} ({chapter.name}): {chapter.words:,} words")
     count = len(book.chapters)
-    typer.echo(f"{count} {book.noun(count)}, {book.words:,} words.")
+    _echo(f"{count} {book.noun(count)}, {book.words:,} words.")
     if book.unwritten:
         missing = ", ".join(f"{e.number}. {e.title}" if e.title else str(e.number) for e in book.unwritten)
-        typer.echo(f"In the outline but not written yet: {missing}")
+        _echo(f"In the outline but not written yet: {missing}")
     if book.skipped:
-        typer.echo(f"Left out (another file has the same chapter number): {', '.join(book.skipped)}")
+        _echo(f"Left out (another file has the same chapter number): {', '.join(book.skipped)}")
 
 
 def export_command(

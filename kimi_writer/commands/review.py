@@ -19,15 +19,16 @@ from ..judge.critic import (
 from ..core.errors import BudgetExceeded, ExitCode, UserError
 from ..book.manuscript import chapter_files, chosen_chapters
 from ..options import OWN, fail, load_settings, setting_flags
-from ..core.pool import run_all
+from ..core.pool import run_all_or_stop
+from ..core.text import printable
 from ..book.project import Project
-from ..judge.reviews import REVIEW_FILE, is_stale, load_review, record_review, write_review_file
+from ..judge.reviews import REVIEW_FILE, hold_writes, is_stale, load_review, record_review, refuse_links, write_review_file
 from ..judge.revise import ChapterUsage
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.shapes import ChapterCheck, CheckWarning, MechanicalReview
 from ..report.status import load_state
-from .arguments import ChaptersOption, ProjectArgument, console, hold, open_project
+from .arguments import ChaptersOption, ProjectArgument, abandon, console, hold, open_project
 from .run import check_price, critic_key, critic_model, make_critic, reporting, run_display, usage_line, usage_summary
 
 REVIEW_FLAGS = {
@@ -72,6 +73,7 @@ def review_command(
     with reporting(display):
         key = critic_key(settings)
         check_price(settings, critic_model(settings))
+        refuse_links(book)
         hold(book, display)
         raise typer.Exit(_review(settings, key, book, names, display, force))
 
@@ -120,7 +122,11 @@ def _review(settings: Settings, key: str, book: Project, names: list[str], displ
     usage = UsageTotals()
     critic = make_critic(settings, key, ChapterUsage(usage))  # counted under a lock: chapters may run at once
     flags = mechanical_flags(book, settings.chapter_words)
-    results = run_all(names, lambda name: review_one(critic, book, name, flags.get(name, []), force), settings.parallel)
+    done, interrupt = run_all_or_stop(names, lambda name: review_one(critic, book, name, flags.get(name, []), force),
+                                      settings.parallel)
+    if interrupt is not None:
+        hold_writes()  # nothing is saved after the signal
+    results = [result or Unreviewed("interrupted") for result in done]
     for name, result in zip(names, results):
         if isinstance(result, Review):
             display.review(name, result.overall, dict(result.scores))
@@ -131,6 +137,8 @@ def _review(settings: Settings, key: str, book: Project, names: list[str], displ
     display.summary(usage_summary(f"{reviewed} of {len(names)} chapters reviewed.", book, usage, settings, critic.model))
     if not settings.json_output:
         _print_reviews(book, names, results, written is not None, usage_line(usage, settings, critic.model), settings)
+    if interrupt is not None:
+        abandon(interrupt, display)
     return review_exit(results)
 
 
@@ -171,5 +179,5 @@ def review_table(book: Project, names: list[str], results: list[Review | Unrevie
             weakest = ", ".join(f"{key} {score}" for key, score, _ in result.weakest())
             table.add_row(name, f"{result.overall:.1f}", weakest)
         else:
-            table.add_row(name, "not reviewed", scrub(result.reason))
+            table.add_row(name, "not reviewed", printable(scrub(result.reason)))
     return table

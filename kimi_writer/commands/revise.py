@@ -12,17 +12,18 @@ from ..model.caller import Caller, FailsAs, Limits
 from ..core.errors import ExitCode, UserError
 from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
-from ..core.pool import run_all
+from ..core.pool import run_all_or_stop
+from ..core.text import printable
 from ..book.project import Project
 from ..flags import JSON_EVENTS
 from ..model.retry import Backoff
-from ..judge.reviews import load_review, write_review_file
-from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
+from ..judge.reviews import load_review, refuse_links, write_review_file
+from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules, hold_writes
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.status import load_state
 from ..book.manuscript import chosen_chapters
-from .arguments import ChaptersOption, ProjectArgument, console, hold, open_project
+from .arguments import ChaptersOption, ProjectArgument, abandon, console, hold, open_project
 from .run import (check_price, client_for, critic_key, critic_model, make_critic, reporting, require_key, run_display,
                   usage_line, usage_summary)
 
@@ -93,13 +94,19 @@ def revise_command(
         names = chosen_chapters(book, chapters)
         check_price(settings, critic_model(settings), settings.writer_model or settings.model)
         models = make_models(settings)
+        refuse_links(book)
         hold(book, display)
         reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-        revisions = run_all(names, reviser.revise, settings.parallel)
+        done, interrupt = run_all_or_stop(names, reviser.revise, settings.parallel)
+        if interrupt is not None:
+            hold_writes()  # nothing is replaced after the signal
+        revisions = [revision or Revision(name, outcome="interrupted") for name, revision in zip(names, done)]
         write_review_file(book, [info.name for _, info in chapter_files(book)])
         _tell(display, book, revisions, settings, models.run_usage)
         if not settings.json_output:
             _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
+        if interrupt is not None:
+            abandon(interrupt, display)
         raise typer.Exit(revise_exit(revisions))
 
 
@@ -133,7 +140,7 @@ def _report(book: Project, revisions: list[Revision], settings: Settings, scrub:
         table.add_column(column, justify=justify)
     for r in revisions:
         cost = r.usage.cost(price)
-        result = f"{r.outcome} ({scrub(r.detail)})" if r.detail else r.outcome
+        result = f"{r.outcome} ({printable(scrub(r.detail))})" if r.detail else r.outcome
         table.add_row(r.chapter, _score(r.before), _score(r.after), result, str(r.rounds),
                       f"{r.usage.prompt_tokens + r.usage.completion_tokens:,}", "—" if cost is None else f"${cost:.4f}")
     out = console()

@@ -21,6 +21,7 @@ import markdown
 
 from ..book.manuscript import Chapter, Manuscript
 from ..book.project import replace_atomically
+from .tame import restore, tame
 
 FONT = "Times New Roman"
 SCENE_BREAK = "#"
@@ -94,7 +95,7 @@ def body_blocks(markdown_text: str) -> list[Block]:
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
     parser = _BlockParser()
-    parser.feed(converter.convert(text))
+    parser.feed(restore(converter.convert(tame(text))))
     parser.close()
     return [block for block in parser.blocks if block.text.strip()]
 

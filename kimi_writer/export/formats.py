@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from ..book.manuscript import Manuscript
 from ..book.project import atomic_write_text, replace_atomically
+from .tame import restore, tame
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 LANGUAGE = "en"
@@ -54,7 +55,7 @@ def chapter_html(book: Manuscript) -> list[str]:
                                   extension_configs={"footnotes": {"UNIQUE_IDS": True}})
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
-    return [sanitize(converter.reset().convert(chapter.text)) for chapter in book.chapters]
+    return [sanitize(restore(converter.reset().convert(tame(chapter.text)))) for chapter in book.chapters]
 
 
 def sanitize(html: str) -> str:

@@ -27,6 +27,7 @@ from ..core.messages import Kind, Message, user
 from ..book.outline import OutlineEntry, is_collection, parse_outline, part_filename, read_outline
 from ..book.project import FileInfo, Project
 from ..core.prompts import render
+from ..core.text import parse_json
 
 TAIL_WORDS = 500  # of the previous chapter, in the writer's request
 CONTEXT_TAIL_WORDS = 250  # of the latest chapter, in the planner's book context
@@ -46,7 +47,7 @@ def stub_write(message: Message, call_id: str, name: str, words: int, text: str)
 
 
 def _stubbed(arguments: str, stub: str) -> str:
-    parsed = json.loads(arguments)
+    parsed = parse_json(arguments)
     parsed["content"] = stub
     return json.dumps(parsed, ensure_ascii=False)
 

@@ -23,6 +23,7 @@ from ..guard.feedback import write_feedback
 from ..guard.style import PROJECT_FILE as PROJECT_PHRASES
 from ..guard.style import excerpt
 from .writer import DraftFailed, Writer, draft_result
+from ..core.text import parse_json
 
 
 class ToolFailure(Exception):
@@ -342,7 +343,7 @@ def _format_error(kind: str, tool_name: str, detail: str = "", workspace: Worksp
 def parse_arguments(tool: Tool, raw_arguments: str) -> BaseModel | ToolResult:
     """The validated argument model, or the format-error result that explains the problem."""
     try:
-        raw = json.loads(raw_arguments or "{}")
+        raw = parse_json(raw_arguments or "{}")
     except json.JSONDecodeError as error:
         return _format_error("bad_json", tool.name, str(error))
     if not isinstance(raw, dict):

@@ -22,6 +22,7 @@ from ..book.session import SessionState
 from ..settings import Settings
 from ..core.tokens import ContextMeter
 from .tools import TOOLS, ToolResult, Workspace
+from ..core.text import parse_json
 
 KEEP_RECENT_TURNS = 2
 MIN_OUTPUT_TOKENS = 256  # below this much room for the reply, a request is not worth sending
@@ -137,7 +138,7 @@ class Window:
         """Keep the chapter's summary, and replace the write's content in the history by a stub."""
         messages, text = self.state.messages, self.workspace.project.read(name)[1]
         if chapter_number(name) is not None:
-            given = json.loads(call.arguments).get("summary")
+            given = parse_json(call.arguments).get("summary")
             self.state.chapter_summaries[name] = given.strip() if isinstance(given, str) and given.strip() \
                 else book_context.extractive_summary(text)
         index = next(i for i in reversed(range(len(messages))) if messages[i].kind == Kind.REPLY)
@@ -156,7 +157,7 @@ def history_message(turn: AssistantTurn) -> Message:
     message = turn.to_message()
     for call in message.tool_calls:
         try:
-            valid = isinstance(json.loads(call.arguments or "{}"), dict)
+            valid = isinstance(parse_json(call.arguments or "{}"), dict)
         except json.JSONDecodeError:
             valid = False
         if not valid or turn.finish_reason == "length":

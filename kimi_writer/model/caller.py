@@ -113,7 +113,19 @@ class Caller:
             self.notices.end_turn()
             self.reached = True
             self._count_usage(messages, tools, turn)
-            return turn
+            return self._scrubbed(turn)
+
+    def _scrubbed(self, turn: AssistantTurn) -> AssistantTurn:
+        """The turn with every configured key taken out of what the model said (a model may echo a key
+        it saw), before it is saved anywhere or sent to another model."""
+        turn.content, turn.reasoning = self.scrub(turn.content), self.scrub(turn.reasoning)
+        for call in turn.tool_calls:
+            call.arguments = self.scrub(call.arguments)
+        try:
+            turn.reasoning_details = json.loads(self.scrub(json.dumps(turn.reasoning_details)))
+        except (ValueError, RecursionError):  # nested past any use: dropped
+            turn.reasoning_details = []
+        return turn
 
     def _before_retry(self, error: BaseException, attempt: int) -> None:
         """Wait before retry number `attempt`, or raise if retrying cannot help or is used up."""
