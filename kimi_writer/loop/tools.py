@@ -108,7 +108,7 @@ class CompressContextArgs(BaseModel):
 def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
     """Make or reopen the folder; a folder that holds another book (or another run's) gets `_2`, `_3`..."""
     wanted = sanitize_project_name(args.project_name)
-    for name in _candidate_names(wanted):
+    for name in candidate_names(wanted):
         root = (workspace.projects_dir / name).absolute()
         if root.resolve() not in workspace.owned and holds_a_book(root):
             continue
@@ -125,7 +125,7 @@ def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
     raise ToolFailure(f"no free folder name for {wanted!r}; choose another project name")
 
 
-def _candidate_names(wanted: str) -> Iterator[str]:
+def candidate_names(wanted: str) -> Iterator[str]:
     """`wanted`, then `wanted_2`, `wanted_3`... (each within the length of a project name)."""
     yield wanted
     for number in range(2, 1000):
