@@ -7,6 +7,7 @@ The flag's name, type, environment variable and default all come from the settin
 from __future__ import annotations
 
 WRITE_FLAGS = {
+    "continue_": "Continue the book named by the argument (a project folder or name), with this note on what happens next.",
     "projects_dir": "Folder for projects.",
     "model": "Model name.",
     "base_url": "OpenAI-compatible API URL.",

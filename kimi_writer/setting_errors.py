@@ -22,8 +22,8 @@ BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more
 
 
 def flag_name(field: str) -> str:
-    """The command-line flag of a setting: max_iterations -> --max-iterations."""
-    return "--" + field.replace("_", "-")
+    """The command-line flag of a setting: max_iterations -> --max-iterations, continue_ -> --continue."""
+    return "--" + field.rstrip("_").replace("_", "-")
 
 
 def env_names(field: str) -> list[str]:

@@ -74,14 +74,19 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def voice_sample(project: Project, budget: int = VOICE_TOKENS) -> str:
-    """Whole paragraphs of the latest imported chapters, within about `budget` tokens; "" without any."""
-    picked: list[str] = []
+    """Whole paragraphs of the latest imported chapters (each from its start), within about `budget`
+    tokens, in reading order; "" when the book has no imported chapters."""
+    picked: list[tuple[int, int, str]] = []
     used = 0
     for name in _latest_first({n for n in author_files(project) if chapter_number(n) is not None}):
-        for paragraph in _paragraphs(project.read_if_file(name) or ""):
+        for index, paragraph in enumerate(_paragraphs(project.read_if_file(name) or "")):
             cost = count_text(paragraph)
             if used + cost > budget:
-                return "\n\n".join(picked) or " ".join(paragraph.split()[:budget // 2])
-            picked.append(paragraph)
+                return _joined(picked) or " ".join(paragraph.split()[:budget // 2])
+            picked.append((chapter_number(name) or 0, index, paragraph))
             used += cost
-    return "\n\n".join(picked)
+    return _joined(picked)
+
+
+def _joined(picked: list[tuple[int, int, str]]) -> str:
+    return "\n\n".join(paragraph for _, _, paragraph in sorted(picked))

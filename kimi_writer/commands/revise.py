@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..book.authored import author_files
 from ..model.api_errors import Scrubber
 from ..model.caller import Caller, FailsAs, Limits
 from ..core.errors import ExitCode, UserError
@@ -75,7 +76,7 @@ def revise_command(
     rounds: Annotated[int, typer.Option("--rounds", min=1, max=10, help=(
         "New versions per chapter at most; a version no better stops it."))] = 2,
     force: Annotated[bool, typer.Option("--force", help=(
-        "Also replace chapters the author edited since their last review."))] = False,
+        "Also replace chapters the author edited since their last review, and the author's imported chapters."))] = False,
     **flags: Any,
 ) -> None:
     """Rewrite PROJECT's weak chapters with the writer model; keep a version only if the critic scores it higher."""
@@ -89,10 +90,17 @@ def revise_command(
     except UserError as error:
         raise fail(str(error)) from None
     reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-    revisions = run_all(names, reviser.revise, settings.parallel)
+    protected = set() if force else author_files(book) & set(names)
+    revised = run_all([name for name in names if name not in protected], reviser.revise, settings.parallel)
+    revisions = sorted(revised + [authors_text(name) for name in protected], key=lambda r: names.index(r.chapter))
     write_review_file(book, [info.name for _, info in chapter_files(book)])
     _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
     raise typer.Exit(revise_exit(revisions))
+
+
+def authors_text(name: str) -> Revision:
+    """An imported chapter: the author's own text, never replaced without --force (and not sent to a model)."""
+    return Revision(name, outcome="author's text", detail="imported: not replaced; use --force to revise it")
 
 
 def revise_exit(revisions: list[Revision]) -> int:

@@ -12,6 +12,7 @@ from .parts import UnreadableSource
 
 _SCENE_BREAK = re.compile(r"^\s*(?:[*#~•·]\s*){1,5}$|^\s*(?:[-—–_]\s*){3,}$")
 SCENE_BREAK = "* * *"
+PREFERRED = "cp1252"
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.M)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -24,11 +25,18 @@ def decode(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
-    if best is None or b"\x00" in data:
+    matches = list(from_bytes(data))
+    if not matches or b"\x00" in data:
         raise UnreadableSource(f"{name} is not text in any encoding kimi-writer can detect; save it as UTF-8 "
                                "text and import it again.")
-    return str(best)
+    return str(_likeliest(matches))
+
+
+def _likeliest(matches: list) -> object:
+    """The best match; among equally good ones, Windows-1252, the usual legacy encoding of a manuscript."""
+    best = matches[0]
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    return next((m for m in tied if PREFERRED in m.could_be_from_charset), best)
 
 
 def is_scene_break(line: str) -> bool:

@@ -14,6 +14,7 @@ import json
 import re
 
 from .compression import head_length, split_point
+from ..book.authored import voice_sample
 from ..book.ledger import LEDGER_FILE, ledger_for
 from ..book.manuscript import chapter_files, project_is_collection, unwritten_chapters
 from ..core.messages import Kind, Message, user
@@ -112,7 +113,7 @@ def book_context(project: Project, summaries: dict[str, str]) -> str:
     ledger = next_chapter_ledger(project)
     return render("book_context.md.j2", project_name=project.name, outline=read_outline(project),
                   bible=story_bible(project, ledger), ledger=ledger, summaries=listed, tail=tail,
-                  tail_name=tail_name, parts="Stories" if collection else "Chapters")
+                  tail_name=tail_name, parts="Stories" if collection else "Chapters", voice=voice_sample(project))
 
 
 def _cut(text: str, limit: int, name: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from ..book import lock
+from ..book.authored import refuse_replacing
 from ..model.client import ToolCallRequest
 from ..book.outline import chapter_number, chapter_target, is_chapter_file
 from ..book.project import MAX_PROJECT_NAME, STATE_DIR, Project, ProjectError, sanitize_project_name
@@ -164,6 +165,7 @@ def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     if workspace.plan_only and is_chapter_file(project.relative_name(project.resolve(args.filename))):
         raise ToolFailure(f"{args.filename} is a chapter, and this is a planning run (--plan-only): write "
                           "outline.md and the story bible only; the chapters come in the next run")
+    refuse_replacing(project, project.relative_name(project.resolve(args.filename)))
     name, words = project.write(args.filename, args.content, args.mode)
     verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
     target = chapter_target(project, name, workspace.chapter_words)
@@ -197,6 +199,7 @@ def draft_chapter(workspace: Workspace, args: DraftChapterArgs) -> ToolResult:
         raise ToolFailure("no writer model is configured; write the chapter with write_file")
     if workspace.plan_only:
         raise ToolFailure("this is a planning run (--plan-only); the chapters come in the next run")
+    refuse_replacing(project, project.relative_name(project.resolve(args.filename)))
     target = args.target_words or chapter_target(project, args.filename, workspace.chapter_words)
     try:
         draft = workspace.writer.draft(project, args.filename, args.brief, target, workspace.on_draft)

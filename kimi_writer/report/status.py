@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from ..book.authored import author_files
 from ..book.locate import resume_command
 from ..book.manuscript import chapter_files, project_is_collection
 from ..book.outline import chapter_target, load_outline, part_noun
@@ -40,26 +41,32 @@ def _modified(project: Project, info: FileInfo) -> str:
     return datetime.fromtimestamp((project.root / info.name).stat().st_mtime).strftime("%Y-%m-%d %H:%M")
 
 
+def _file_cell(name: str, authors: set[str]) -> str:
+    """A chapter's file, marked when it is the author's own imported text."""
+    return f"{name} (author's)" if name in authors else name
+
+
 def chapter_table(project: Project, chapter_words: int | None = None) -> tuple[Table, int, int, int]:
     """The table, and (chapters planned, planned chapters written, words in all chapters)."""
     entries = load_outline(project)
     files = {number: info for number, info in chapter_files(project) if number is not None}
     table = Table(title=f"{project.name}: outline against manuscript")
     scored = has_reviews(project)  # a score column once the critic has reviewed a chapter
+    authors = author_files(project)
     for column, justify in (("#", "right"), ("title", "left"), ("file", "left"), ("words", "right"),
                             ("target", "right"), *((("score", "right"),) if scored else ()), ("modified", "left")):
         table.add_column(column, justify=justify)
     for entry in entries:
         info = files.get(entry.number)
         target = chapter_target(project, info.name, chapter_words) if info else (chapter_words or entry.target_words)
-        table.add_row(str(entry.number), entry.title, info.name if info else "not written",
+        table.add_row(str(entry.number), entry.title, _file_cell(info.name, authors) if info else "not written",
                       f"{info.words:,}" if info else "—", f"{target:,}" if target else "—",
                       *([score_cell(project, info.name) if info else "—"] if scored else []),
                       _modified(project, info) if info else "—")
     planned = {entry.number for entry in entries}
     for number, info in sorted(files.items()):
         if number not in planned:
-            table.add_row(str(number), "(not in the outline)", info.name, f"{info.words:,}", "—",
+            table.add_row(str(number), "(not in the outline)", _file_cell(info.name, authors), f"{info.words:,}", "—",
                           *([score_cell(project, info.name)] if scored else []), _modified(project, info))
     written = len(planned & set(files))
     return table, len(planned), written, sum(info.words for info in files.values())
