@@ -22,8 +22,12 @@ def chapter_markdown(heading: str, paragraphs: list[str]) -> str:
     return f"# {heading}\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def make_docx(path: Path) -> tuple[Path, list[str]]:
-    """A DOCX with a Title, Heading 1 chapters, italics, bold and a scene break."""
+FILLER = " ".join(["The wind worked at the shutters and the sea answered it."] * 25)  # about 300 tokens
+
+
+def make_docx(path: Path, filler: bool = False) -> tuple[Path, list[str]]:
+    """A DOCX with a Title, Heading 1 chapters, italics, bold and a scene break (and, with `filler`, a
+    long paragraph more in each chapter, so that a small window reads them in more than one batch)."""
     document = docx.Document()
     document.add_paragraph("The Lighthouse Keeper", style="Title")
     expected = []
@@ -34,6 +38,7 @@ def make_docx(path: Path) -> tuple[Path, list[str]]:
         first.add_run(", then ")
         first.add_run("louder").bold = True
         first.add_run(".")
+        paragraphs = [*paragraphs, FILLER] if filler else paragraphs
         for paragraph in paragraphs:
             document.add_paragraph(paragraph)
         document.add_paragraph("* * *")
