@@ -9,6 +9,10 @@ from pathlib import Path
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table
+from docx.text.hyperlink import Hyperlink
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from .parts import UnreadableSource
 
@@ -26,10 +30,20 @@ def _emphasis(text: str, bold: bool, italic: bool) -> str:
     return f"{before}{marks}{inner}{marks[::-1]}{after}"
 
 
-def paragraph_markdown(paragraph: docx.text.paragraph.Paragraph) -> str:
-    """A paragraph's runs as Markdown: neighbouring runs of the same emphasis share one pair of marks."""
+def _runs(paragraph: Paragraph) -> list[Run]:
+    """The paragraph's runs, those inside hyperlinks too, in order."""
+    return [run for item in paragraph.iter_inner_content()
+            for run in (item.runs if isinstance(item, Hyperlink) else [item])]
+
+
+def paragraph_markdown(paragraph: Paragraph) -> str:
+    """A paragraph's runs as Markdown: neighbouring runs of the same emphasis share one pair of marks.
+    Should the runs not hold all of its text (a field, a content control), the plain text is kept instead."""
+    runs = _runs(paragraph)
+    if "".join(run.text for run in runs) != paragraph.text:
+        return paragraph.text
     pieces: list[tuple[str, bool, bool]] = []
-    for run in paragraph.runs:
+    for run in runs:
         style = (bool(run.bold), bool(run.italic))
         if pieces and pieces[-1][1:] == style:
             pieces[-1] = (pieces[-1][0] + run.text, *style)
@@ -38,12 +52,12 @@ def paragraph_markdown(paragraph: docx.text.paragraph.Paragraph) -> str:
     return "".join(_emphasis(text, bold, italic) for text, bold, italic in pieces)
 
 
-def _style_name(paragraph: docx.text.paragraph.Paragraph) -> str:
+def _style_name(paragraph: Paragraph) -> str:
     style = paragraph.style
     return (style.name or "") if style is not None else ""
 
 
-def _line(paragraph: docx.text.paragraph.Paragraph) -> tuple[str, bool]:
+def _line(paragraph: Paragraph) -> tuple[str, bool]:
     """(the paragraph as a Markdown line, whether it is the book's title)."""
     style = _style_name(paragraph)
     if style.lower() == "title":
@@ -65,11 +79,22 @@ def _open(path: Path) -> docx.document.Document:
                                f"{type(error).__name__}); open it in Word and save it again.") from None
 
 
+def _paragraphs(document: docx.document.Document) -> list[Paragraph]:
+    """The body's paragraphs in order, those in tables too (cell by cell)."""
+    found: list[Paragraph] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            found += [p for row in item.rows for cell in row.cells for p in cell.paragraphs]
+        else:
+            found.append(item)
+    return found
+
+
 def read_docx(path: Path) -> tuple[str, str]:
     """(the title, the document as Markdown) of a .docx file."""
     document = _open(path)
     title, lines = "", []
-    for paragraph in document.paragraphs:
+    for paragraph in _paragraphs(document):
         line, is_title = _line(paragraph)
         if is_title and not title:
             title = line

@@ -31,12 +31,19 @@ def _file_source(path: Path, pattern: str | None) -> Source:
     """One file's parts: a DOCX or a text split by headings (or --split), an EPUB by its spine."""
     if path.suffix.lower() == ".epub" and not pattern:
         title, documents = read_epub(path)
-        parts = [part for text in documents for part in split_text(normalized(text)).parts]
-        return Source(title, parts, "spine")
+        return Source(title, [part for text in documents for part in _spine_parts(normalized(text))], "spine")
     title, text = _file_text(path)
     source = split_text(text, pattern, path.name)
     source.title = source.title or title
     return source
+
+
+def _spine_parts(text: str) -> list[Part]:
+    """An EPUB document: one part, or several when chapter headings divide it (a book in one file)."""
+    source = split_text(text, any_heading=False)
+    if len(source.parts) > 1 and not any(part.front for part in source.parts):
+        return source.parts
+    return [split_part(text.split("\n"))]
 
 
 def _file_text(path: Path) -> tuple[str, str]:

@@ -37,10 +37,11 @@ def _is_chapter_line(line: str) -> bool:
     return len(line) <= TITLE_CHARACTERS and bool(_CHAPTER_LINE.match(line)) and not line.rstrip().endswith(",")
 
 
-def _heading_starts(lines: list[str]) -> tuple[list[int], str]:
-    """The lines that start a part by the first rule that finds two or more (or one after text), and the rule."""
+def _heading_starts(lines: list[str], any_heading: bool = True) -> tuple[list[int], str]:
+    """The lines that start a part: chapter headings; else (when `any_heading`) the `#` headings of the
+    highest level that has two or more. And the rule that found them."""
     chapters = [i for i, line in enumerate(lines) if _is_chapter_line(line)]
-    if chapters:
+    if chapters or not any_heading:
         return chapters, "headings"
     levels = [len(m.group(1)) for line in lines if (m := _MARKDOWN_HEADING.match(line))]
     for level in sorted(set(levels)):
@@ -58,10 +59,11 @@ def _pattern_starts(lines: list[str], pattern: str) -> list[int]:
     return [i for i, line in enumerate(lines) if compiled.search(line)]
 
 
-def split_text(text: str, pattern: str | None = None, name: str = "the text") -> Source:
-    """The parts of `text` (already normalized Markdown) and the title before them, if any."""
+def split_text(text: str, pattern: str | None = None, name: str = "the text", any_heading: bool = True) -> Source:
+    """The parts of `text` (already normalized Markdown) and the title before them, if any; with
+    `any_heading` off, only chapter headings split it (an EPUB document's sections stay together)."""
     lines = text.split("\n")
-    starts, found_by = (_pattern_starts(lines, pattern), "--split") if pattern else _heading_starts(lines)
+    starts, found_by = (_pattern_starts(lines, pattern), "--split") if pattern else _heading_starts(lines, any_heading)
     if pattern and not starts:
         raise UnreadableSource(f"--split {pattern!r} matches no line of {name}; give a pattern that matches "
                                "each chapter's first line.")
