@@ -138,3 +138,13 @@ def test_revise_leaves_the_authors_chapters_alone_without_force(tmp_path, server
     forced = run_cli("revise", str(project), "--force")
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert len(server.requests) == 3 and forced.stdout.count("good enough") == 3
+
+
+def test_draft_overwrite_skips_the_authors_chapters(tmp_path, server, run_cli):
+    project = imported_with_plan(tmp_path, server, run_cli)
+    before = [p.read_text(encoding="utf-8") for p in sorted(project.glob("chapter_*.md"))]
+    result = run_cli("draft", str(project), "--overwrite", "--writer-model", "writer-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(server.requests) == 2  # the two readings; no draft was asked for
+    assert "skipped chapter_01.md: the author's own text, never replaced" in result.stdout
+    assert [p.read_text(encoding="utf-8") for p in sorted(project.glob("chapter_*.md"))] == before

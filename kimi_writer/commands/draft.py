@@ -6,6 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..book.authored import author_files
 from ..loop import drafting
 from .. import local
 from ..model.api_errors import Scrubber
@@ -48,7 +49,8 @@ def draft(
     except UserError as error:
         raise fail(str(error)) from None
     for name in skipped:
-        typer.echo(f"skipped {name}: it exists (use --overwrite to draft it again)")
+        typer.echo(f"skipped {name}: " + ("the author's own text, never replaced" if name in author_files(book)
+                                          else "it exists (use --overwrite to draft it again)"))
     if local_model:
         raise typer.Exit(_draft_locally(settings, book, todo))
     raise typer.Exit(_draft(settings, key, book, todo))
