@@ -73,7 +73,8 @@ def read_chapters(project: Project, source: Source, names: list[str], settings: 
     summaries = read_book(project, source.title, chapters, make_readers(settings, usage), is_collection(source),
                           origin, lambda done, total: batches.append(total))
     who = settings.model + (f" (continuity by {settings.critic_model})" if settings.critic_model else "")
-    return Reading(summaries, [f"Read by {who} in {batches[-1] if batches else 0} batch(es): outline.md, "
+    count = batches[-1] if batches else 0
+    return Reading(summaries, [f"Read by {who} in {count} {'batch' if count == 1 else 'batches'}: outline.md, "
                                "continuity.md and the chapter summaries are written.",
                                usage_line(usage, settings, settings.model)])
 
