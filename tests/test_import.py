@@ -131,7 +131,7 @@ def test_plan_without_a_key_says_to_set_one_or_use_no_plan(tmp_path, run_cli):
     text, _ = roman_text()
     (tmp_path / "keeper.txt").write_text(text, encoding="utf-8")
     result = run_cli("import", "keeper.txt", env=NO_KEY)
-    assert result.returncode == 2 and "no API key is set" in result.stderr
+    assert result.returncode == 2 and "no API key is set" in result.stderr and "--no-plan" in result.stderr
     assert not (tmp_path / "projects").exists()
 
 

@@ -37,6 +37,7 @@ def imported_with_plan(tmp_path: Path, server: ScriptedServer, run_cli, *flags: 
     path, _ = make_docx(tmp_path / "lighthouse.docx", filler=True)
     result = run_cli("import", str(path), "--token-limit", "2000", *flags)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Imported 3 chapters" in result.stdout and "Read by kimi-k2.6 in 2 batches" in result.stdout
     return project_of(tmp_path)
 
 

@@ -104,11 +104,18 @@ def new_project(projects_dir: Path, wanted: str) -> Project:
     raise UserError(f"no free folder name for {wanted!r} under {projects_dir}; give another with --name.")
 
 
+def _require_key(settings: Settings) -> None:
+    try:
+        require_key(settings)
+    except UserError as error:
+        raise UserError(f"{str(error).rstrip('.')}; or import the text alone with --no-plan.") from None
+
+
 def _checked(path: Path, split: str | None, plan: bool, settings: Settings) -> Source:
     """The source read and split, and the settings checked, before anything is made."""
     source = read_source(path, split)
     if plan:
-        require_key(settings)
+        _require_key(settings)
         check_price(settings, settings.model, *([critic_model(settings)] if settings.critic_model else []))
     problem = writable_problem(settings.projects_dir)
     if problem:
