@@ -29,5 +29,6 @@ WRITE_FLAGS = {
     "review": "'auto': the critic reviews every chapter that lands and the planner reads the review; 'off'.",
     "critic_model": ("The model that reviews chapters (--review auto, review_chapter).", "the --model"),
     "critic_base_url": ("The critic model's API URL.", "the --base-url"),
+    "force": "Let the agent replace or extend the author's imported chapters (never without it).",
     "show_reasoning": "Keep each turn's full reasoning on screen, not just how long the model thought.",
 }

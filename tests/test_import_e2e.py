@@ -149,3 +149,13 @@ def test_draft_overwrite_skips_the_authors_chapters(tmp_path, server, run_cli):
     assert len(server.requests) == 2  # the two readings; no draft was asked for
     assert "skipped chapter_01.md: the author's own text, never replaced" in result.stdout
     assert [p.read_text(encoding="utf-8") for p in sorted(project.glob("chapter_*.md"))] == before
+
+
+def test_write_force_lets_the_agent_replace_the_authors_chapter(tmp_path, server, run_cli):
+    path, _ = make_docx(tmp_path / "lighthouse.docx")
+    assert run_cli("import", str(path), "--no-plan").returncode == 0
+    server.add(tool_turn(tool_call("write_file", filename="chapter_01.md", content="# Chapter 1\n\nNew.\n",
+                                   mode="overwrite")), Turn(content="done"))
+    result = run_cli("write", "The_Lighthouse_Keeper", "--continue", "Rewrite the opening.", "--force")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project_of(tmp_path) / "chapter_01.md").read_text(encoding="utf-8") == "# Chapter 1\n\nNew.\n"

@@ -180,7 +180,7 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
 def _workspace(settings: Settings, project: Project | None = None) -> Workspace:
     return Workspace(settings.projects_dir, project=project, chapter_words=settings.chapter_words,
                      plan_only=settings.plan_only, max_write_chars=settings.max_write_chars,
-                     owned={project.root} if project else set(), hold=lock.acquire)
+                     owned={project.root} if project else set(), hold=lock.acquire, force=settings.force)
 
 
 def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple[SessionState, Workspace]:

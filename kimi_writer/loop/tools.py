@@ -44,6 +44,7 @@ class Workspace:
     hold: Callable[[Project], str] = lambda project: ""  # locks a project for this run (lock.acquire); a notice
     reviewer: "Callable[[Project, str], ToolResult] | None" = None  # a critic: enables review_chapter
     review_landed: bool = False  # --review auto: every chapter write that lands is reviewed
+    force: bool = False  # --force: the author's imported chapters may be replaced too
 
     def require_project(self) -> Project:
         if self.project is None:
@@ -156,6 +157,12 @@ def _project_result(project: Project, created: bool, wanted: str, notice: str) -
     return ToolResult(text, f"{summary}. {notice}" if notice else summary)
 
 
+def _keep_authors_text(workspace: Workspace, project: Project, filename: str) -> None:
+    """Refuse a write to the author's imported text, unless the run has --force."""
+    if not workspace.force:
+        refuse_replacing(project, project.relative_name(project.resolve(filename)))
+
+
 def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     """Write, then report the words against the chapter's target and any stock phrases just sent."""
     project = workspace.require_project()
@@ -165,7 +172,7 @@ def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     if workspace.plan_only and is_chapter_file(project.relative_name(project.resolve(args.filename))):
         raise ToolFailure(f"{args.filename} is a chapter, and this is a planning run (--plan-only): write "
                           "outline.md and the story bible only; the chapters come in the next run")
-    refuse_replacing(project, project.relative_name(project.resolve(args.filename)))
+    _keep_authors_text(workspace, project, args.filename)
     name, words = project.write(args.filename, args.content, args.mode)
     verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
     target = chapter_target(project, name, workspace.chapter_words)
@@ -199,7 +206,7 @@ def draft_chapter(workspace: Workspace, args: DraftChapterArgs) -> ToolResult:
         raise ToolFailure("no writer model is configured; write the chapter with write_file")
     if workspace.plan_only:
         raise ToolFailure("this is a planning run (--plan-only); the chapters come in the next run")
-    refuse_replacing(project, project.relative_name(project.resolve(args.filename)))
+    _keep_authors_text(workspace, project, args.filename)
     target = args.target_words or chapter_target(project, args.filename, workspace.chapter_words)
     try:
         draft = workspace.writer.draft(project, args.filename, args.brief, target, workspace.on_draft)
