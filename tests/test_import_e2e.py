@@ -159,3 +159,19 @@ def test_write_force_lets_the_agent_replace_the_authors_chapter(tmp_path, server
     result = run_cli("write", "The_Lighthouse_Keeper", "--continue", "Rewrite the opening.", "--force")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (project_of(tmp_path) / "chapter_01.md").read_text(encoding="utf-8") == "# Chapter 1\n\nNew.\n"
+
+
+def test_a_reading_without_the_call_is_asked_again_and_model_titles_are_made_safe(tmp_path, server, run_cli):
+    odd = [{"file": "chapter_01.md", "title": "**The\nLamp**", "summary": "Mara\nclimbs."},
+           {"file": "chapter_09.md", "title": "Not a chapter", "summary": "Ignored."}]
+    server.add(Turn(content="I have read them."),
+               Turn(tool_calls=[tool_call("submit_reading", chapters=odd, new_facts=[])]))
+    path, _ = make_docx(tmp_path / "lighthouse.docx")
+    result = run_cli("import", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_clean_protocol(server)
+    assert "you did not call submit_reading" in server.requests[1]["messages"][-1]["content"]
+    outline = (project_of(tmp_path) / "outline.md").read_text(encoding="utf-8")
+    assert "1. **The Lamp** — Mara climbs.\n" in outline
+    assert "2. **The Wreck** — She said it" in outline  # no note from the model: its own first sentence
+    assert "Not a chapter" not in outline

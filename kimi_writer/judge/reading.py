@@ -26,6 +26,7 @@ from ..model.client import AssistantTurn
 from .critic import NewFact, Quiet
 
 READING_MAX_TOKENS = 8_000
+TITLE_WORDS, SUMMARY_WORDS = 12, 120  # of a chapter's entry in the outline
 _BARE_LABEL = re.compile(r"^(?:chapter|story|part|book)\s+\S+$", re.I)  # "CHAPTER VII": no title in it
 
 
@@ -168,9 +169,15 @@ def heading_title(text: str) -> str:
 def _note(project: Project, name: str, given: ChapterNote | None) -> ChapterNote:
     """The model's note on a chapter, its gaps filled from the chapter itself."""
     text = project.read_if_file(name) or ""
-    title = (given.title.strip() if given else "") or heading_title(text)
-    summary = " ".join((given.summary if given else "").split()) or extractive_summary(text)
+    title = _one_line(given.title if given else "", TITLE_WORDS) or heading_title(text)
+    summary = _one_line(given.summary if given else "", SUMMARY_WORDS) or extractive_summary(text)
     return ChapterNote(file=name, title=title, summary=summary)
+
+
+def _one_line(text: str, words: int) -> str:
+    """Model text made safe for an outline entry: one line, no emphasis marks, at most `words` words."""
+    kept = text.replace("*", "").split()
+    return " ".join(kept[:words]) + (" …" if len(kept) > words else "")
 
 
 def read_batch(project: Project, title: str, batch: list[str], notes: dict[str, ChapterNote],
