@@ -142,3 +142,48 @@ def test_status_shows_the_authors_chapters(tmp_path, run_cli):
     status = run_cli("status", "The_Lighthouse_Keeper")
     assert status.returncode == 0, status.stderr
     assert "chapter_01.md (author's)" in status.stdout and "chapter_03.md (author's)" in status.stdout
+
+
+def _small_epub(path: Path) -> Path:
+    """An EPUB with a title page and a dedication before two short chapters."""
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("sea-1")
+    book.set_title("Sea Book")
+    book.set_language("en")
+    items = []
+    for name, html in (("tp", "<p>Sea Book</p><p>by Ann Lee</p>"), ("ded", "<h1>Dedication</h1><p>For Tom.</p>"),
+                       ("c1", "<h1>The Lamp</h1><p>Short one.</p>"), ("c2", "<h1>The Wreck</h1><p>Two.</p>")):
+        item = epub.EpubHtml(title=name, file_name=f"{name}.xhtml")
+        item.content = f"<html><body>{html}</body></html>"
+        book.add_item(item)
+        items.append(item)
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = items
+    epub.write_epub(str(path), book)
+    return path
+
+
+def _with_encryption(path: Path, target: str) -> None:
+    import zipfile
+
+    listing = (f'<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><EncryptedData>'
+               f'<CipherData><CipherReference URI="{target}"/></CipherData></EncryptedData></encryption>')
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("META-INF/encryption.xml", listing)
+
+
+def test_epub_front_matter_is_kept_apart_and_obfuscated_fonts_are_no_drm(tmp_path, run_cli):
+    _with_encryption(_small_epub(tmp_path / "sea.epub"), "EPUB/fonts/serif.otf")
+    imported(run_cli, "sea.epub")
+    project = tmp_path / "projects" / "Sea_Book"
+    assert (project / "front_matter.md").read_text(encoding="utf-8") == "Sea Book\n\nby Ann Lee\n\n# Dedication\n\nFor Tom.\n"
+    assert chapters(project) == ["# The Lamp\n\nShort one.\n", "# The Wreck\n\nTwo.\n"]
+
+
+def test_an_epub_whose_text_is_encrypted_is_refused(tmp_path, run_cli):
+    _with_encryption(_small_epub(tmp_path / "drm.epub"), "EPUB/c1.xhtml")
+    result = run_cli("import", "drm.epub", "--no-plan")
+    assert result.returncode == 2 and "encrypted (DRM)" in result.stderr and not (tmp_path / "projects").exists()

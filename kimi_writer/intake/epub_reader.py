@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 import zipfile
 from html.parser import HTMLParser
@@ -15,6 +16,7 @@ from .parts import UnreadableSource
 BLOCKS = {"p", "div", "section", "article", "blockquote", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
 MARKS = {"em": "*", "i": "*", "cite": "*", "strong": "**", "b": "**"}
 SKIPPED = {"head", "script", "style", "title"}
+FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
 
 
 class _Markdown(HTMLParser):
@@ -78,10 +80,19 @@ def html_to_markdown(html: str) -> str:
     return parser.markdown()
 
 
+def _encrypts_text(archive: zipfile.ZipFile) -> bool:
+    """Whether the book's text is encrypted (DRM); obfuscated fonts alone do not count."""
+    if "META-INF/encryption.xml" not in archive.namelist():
+        return False
+    listing = archive.read("META-INF/encryption.xml").decode("utf-8", errors="replace")
+    targets = re.findall(r"<(?:\w+:)?CipherReference[^>]*URI=[\"']([^\"']+)", listing)
+    return not targets or any(not target.lower().endswith(FONT_SUFFIXES) for target in targets)
+
+
 def _open(path: Path) -> epub.EpubBook:
     try:
         with zipfile.ZipFile(path) as archive:
-            encrypted = "META-INF/encryption.xml" in archive.namelist()
+            encrypted = _encrypts_text(archive)
     except (zipfile.BadZipFile, OSError):
         raise UnreadableSource(f"{path.name} is not a readable .epub file (corrupt, or not an EPUB).") from None
     if encrypted:

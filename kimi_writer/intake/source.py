@@ -16,6 +16,9 @@ SUFFIXES = (".docx", ".epub", *TEXT_SUFFIXES)
 _STORIES = re.compile(r"\b(stories|collection|anthology)\b", re.I)
 _STORY_HEADING = re.compile(r"^story\s+\S+", re.I)
 _DIGITS = re.compile(r"(\d+)")
+FRONT_WORDS = 150  # an EPUB document shorter than this, before the first chapter, may be front matter
+_FRONT_HEADING = re.compile(r"^(title page|copyright|dedication|contents|table of contents|epigraph|"
+                            r"acknowledge?ments|about the author|also by)\b", re.I)
 
 
 def natural_key(path: Path) -> list:
@@ -31,11 +34,26 @@ def _file_source(path: Path, pattern: str | None) -> Source:
     """One file's parts: a DOCX or a text split by headings (or --split), an EPUB by its spine."""
     if path.suffix.lower() == ".epub" and not pattern:
         title, documents = read_epub(path)
-        return Source(title, [part for text in documents for part in _spine_parts(normalized(text))], "spine")
+        parts = [part for text in documents for part in _spine_parts(normalized(text))]
+        return Source(title, front_matter(parts), "spine")
     title, text = _file_text(path)
     source = split_text(text, pattern, path.name)
     source.title = source.title or title
     return source
+
+
+def _is_front(part: Part) -> bool:
+    """A short document with no heading, or headed like front matter ("Dedication", "Contents")."""
+    return len(part.text.split()) < FRONT_WORDS and (not part.heading or bool(_FRONT_HEADING.match(part.heading)))
+
+
+def front_matter(parts: list[Part]) -> list[Part]:
+    """The parts with the front matter before the first chapter (a title page, a dedication, a contents
+    page) made one front part."""
+    first = next((i for i, part in enumerate(parts) if not _is_front(part)), len(parts))
+    if first == 0 or first == len(parts):
+        return parts
+    return [Part("\n\n".join(part.text for part in parts[:first]), front=True), *parts[first:]]
 
 
 def _spine_parts(text: str) -> list[Part]:

@@ -29,11 +29,10 @@ def file_names(source: Source) -> list[str]:
     number = 0
     for part in source.parts:
         special = "prologue" if part.front and len(part.text.split()) > PROLOGUE_WORDS else _special(part)
-        if part.front and not special:
-            names.append(FRONT_MATTER)
-        elif special and f"{special}.md" not in names:
-            names.append(f"{special}.md")
-        else:
+        named = f"{special}.md" if special else FRONT_MATTER if part.front else ""
+        if named and named not in names:
+            names.append(named)
+        else:  # a chapter, or a second prologue or front matter (a folder split with --split)
             number += 1
             names.append(f"{noun}_{number:02d}.md")
     return names
