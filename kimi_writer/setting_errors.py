@@ -25,8 +25,8 @@ FLAG_NAMES = {"json_output": "--json"}  # settings whose flag is not their field
 
 
 def flag_name(field: str) -> str:
-    """The command-line flag of a setting: max_iterations -> --max-iterations."""
-    return FLAG_NAMES.get(field) or "--" + field.replace("_", "-")
+    """The command-line flag of a setting: max_iterations -> --max-iterations, continue_ -> --continue."""
+    return FLAG_NAMES.get(field) or "--" + field.rstrip("_").replace("_", "-")
 
 
 def env_names(field: str) -> list[str]:

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     provider: Literal["remote", "local"] | None = None  # None: remote, or local when no key is set
     model_path: Path | None = None  # a GGUF file for the local provider
     plan_only: bool = False
+    force: bool = False  # write --force: the agent may replace the author's imported chapters
+    continue_: str | None = Field(  # write PROJECT --continue "what happens next": resume PROJECT with this note
+        default=None, validation_alias=AliasChoices("KIMI_WRITER_CONTINUE"))
     show_reasoning: bool = False  # keep each turn's full reasoning in the scrollback
     json_output: bool = False  # --json: the run's events as JSON lines on stdout instead of the console view
     writer_model: str | None = None  # a second model that drafts chapters (draft_chapter)

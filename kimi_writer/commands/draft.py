@@ -6,6 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..book.authored import author_files
 from ..loop import drafting
 from .. import local
 from ..model.api_errors import Scrubber
@@ -51,7 +52,8 @@ def draft(
         hold(book, display)
         todo, skipped = drafting.plan_drafts(book, chapters, overwrite)
         for name in skipped:
-            display.notice(f"skipped {name}: it exists (use --overwrite to draft it again)")
+            display.notice(f"skipped {name}: " + ("the author's own text, never replaced" if name in author_files(book)
+                                                  else "it exists (use --overwrite to draft it again)"))
         if local_model:
             raise typer.Exit(_draft_locally(settings, book, todo, display))
         raise typer.Exit(_draft(settings, key, book, todo, display))

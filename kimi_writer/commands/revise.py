@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..book.authored import author_files
 from ..model.api_errors import Scrubber
 from ..model.caller import Caller, FailsAs, Limits
 from ..core.errors import ExitCode, UserError
@@ -79,7 +80,7 @@ def revise_command(
     rounds: Annotated[int, typer.Option("--rounds", min=1, max=10, help=(
         "New versions per chapter at most; a version no better stops it."))] = 2,
     force: Annotated[bool, typer.Option("--force", help=(
-        "Also replace chapters the author edited since their last review."))] = False,
+        "Also replace chapters the author edited since their last review, and the author's imported chapters."))] = False,
     **flags: Any,
 ) -> None:
     """Rewrite PROJECT's weak chapters with the writer model; keep a version only if the critic scores it higher."""
@@ -97,10 +98,8 @@ def revise_command(
         refuse_links(book)
         hold(book, display)
         reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-        done, interrupt = run_all_or_stop(names, reviser.revise, settings.parallel)
-        if interrupt is not None:
-            hold_writes()  # nothing is replaced after the signal
-        revisions = [revision or Revision(name, outcome="interrupted") for name, revision in zip(names, done)]
+        revisions, interrupt = _revise_all(reviser, names, set() if force else author_files(book) & set(names),
+                                           settings.parallel)
         write_review_file(book, [info.name for _, info in chapter_files(book)])
         _tell(display, book, revisions, settings, models.run_usage)
         if not settings.json_output:
@@ -108,6 +107,18 @@ def revise_command(
         if interrupt is not None:
             abandon(interrupt, display)
         raise typer.Exit(revise_exit(revisions))
+
+
+def _revise_all(reviser: Reviser, names: list[str], protected: set[str],
+                parallel: int) -> tuple[list[Revision], BaseException | None]:
+    """Each chapter revised (the author's imported ones left alone), stopping at a signal: then nothing
+    is replaced after it."""
+    todo = [name for name in names if name not in protected]
+    done, interrupt = run_all_or_stop(todo, reviser.revise, parallel)
+    if interrupt is not None:
+        hold_writes()
+    by_name = {name: revision or Revision(name, outcome="interrupted") for name, revision in zip(todo, done)}
+    return [by_name.get(name) or authors_text(name) for name in names], interrupt
 
 
 def _tell(display: Any, book: Project, revisions: list[Revision], settings: Settings, usage: UsageTotals) -> None:
@@ -121,6 +132,11 @@ def _tell(display: Any, book: Project, revisions: list[Revision], settings: Sett
     kept = sum(1 for r in revisions if r.outcome == "kept")
     display.summary(usage_summary(f"{kept} of {len(revisions)} chapters revised.", book, usage, settings,
                                   critic_model(settings)))
+
+
+def authors_text(name: str) -> Revision:
+    """An imported chapter: the author's own text, never replaced without --force (and not sent to a model)."""
+    return Revision(name, outcome="author's text", detail="imported: not replaced; use --force to revise it")
 
 
 def revise_exit(revisions: list[Revision]) -> int:

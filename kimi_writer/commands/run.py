@@ -256,7 +256,7 @@ def _workspace(settings: Settings, display: Any, project: Project | None = None)
 
     return Workspace(settings.projects_dir, project=project, chapter_words=settings.chapter_words,
                      plan_only=settings.plan_only, max_write_chars=settings.max_write_chars,
-                     owned={project.root} if project else set(), hold=hold_and_log)
+                     owned={project.root} if project else set(), hold=hold_and_log, force=settings.force)
 
 
 def _recovered_run(settings: Settings, argument: str, note: str | None, display: Any) -> tuple[SessionState, Workspace]:

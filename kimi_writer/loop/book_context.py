@@ -21,6 +21,7 @@ from . import outline_window
 from .arcs import SUMMARIES_DIR, Memory, is_summary_file
 from .compression import head_length, split_point
 from .outline_window import fits
+from ..book.authored import voice_sample
 from ..book.ledger import LEDGER_FILE, ledger_for
 from ..book.manuscript import chapter_files
 from ..core.messages import Kind, Message, user
@@ -167,10 +168,11 @@ def _parts(book: _Book, summaries: dict[str, str], memory: Memory | None) -> tup
     tail_name, tail = ("", "") if collection else latest_chapter_tail(project, book.numbered, CONTEXT_TAIL_WORDS)
     listed, bible, outline = _listed(book, folded, summaries), story_bible(project, ledger, book.files, book.numbered), \
         _outline_text(book, windowed)
+    voice = voice_sample(project)
     stable = render("book_memory.md.j2", project_name=project.name, summaries_dir=SUMMARIES_DIR,
                     folded=[(b.first, b.last, b.path, text) for b, text in folded], bible=bible, outline=outline,
-                    window=_window(book).full if windowed else None, summaries=listed,
-                    parts="Stories" if collection else "Chapters") if folded or listed or bible or outline else ""
+                    window=_window(book).full if windowed else None, summaries=listed, voice=voice,
+                    parts="Stories" if collection else "Chapters") if folded or listed or bible or outline or voice else ""
     naming = outline_window.naming(book.entries, book.next_chapter, _window(book)) if windowed else []
     moving = render("book_context.md.j2", project_name=project.name, ledger=ledger, tail=tail, tail_name=tail_name,
                     next_chapter=book.next_chapter if windowed else None, naming=naming)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from ..book import lock
+from ..book.authored import refuse_replacing
 from ..model.client import ToolCallRequest
 from ..book.outline import chapter_number, chapter_target, is_chapter_file
 from ..book.project import MAX_PROJECT_NAME, STATE_DIR, Project, ProjectError, sanitize_project_name
@@ -45,6 +46,7 @@ class Workspace:
     hold: Callable[[Project], str] = lambda project: ""  # locks a project for this run (lock.acquire); a notice
     reviewer: "Callable[[Project, str], ToolResult] | None" = None  # a critic: enables review_chapter
     review_landed: bool = False  # --review auto: every chapter write that lands is reviewed
+    force: bool = False  # --force: the author's imported chapters may be replaced too
 
     def require_project(self) -> Project:
         if self.project is None:
@@ -111,7 +113,7 @@ class CompressContextArgs(BaseModel):
 def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
     """Make or reopen the folder; a folder that holds another book (or another run's) gets `_2`, `_3`..."""
     wanted = sanitize_project_name(args.project_name)
-    for name in _candidate_names(wanted):
+    for name in candidate_names(wanted):
         root = (workspace.projects_dir / name).absolute()
         if root.resolve() not in workspace.owned and holds_a_book(root):
             continue
@@ -128,7 +130,7 @@ def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
     raise ToolFailure(f"no free folder name for {wanted!r}; choose another project name")
 
 
-def _candidate_names(wanted: str) -> Iterator[str]:
+def candidate_names(wanted: str) -> Iterator[str]:
     """`wanted`, then `wanted_2`, `wanted_3`... (each within the length of a project name)."""
     yield wanted
     for number in range(2, 1000):
@@ -158,6 +160,12 @@ def _project_result(project: Project, created: bool, wanted: str, notice: str) -
     return ToolResult(text, f"{summary}. {notice}" if notice else summary)
 
 
+def _keep_authors_text(workspace: Workspace, project: Project, filename: str) -> None:
+    """Refuse a write to the author's imported text, unless the run has --force."""
+    if not workspace.force:
+        refuse_replacing(project, project.relative_name(project.resolve(filename)))
+
+
 def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     """Write, then report the words against the chapter's target and any stock phrases just sent."""
     project = workspace.require_project()
@@ -167,6 +175,7 @@ def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     if workspace.plan_only and is_chapter_file(project.relative_name(project.resolve(args.filename))):
         raise ToolFailure(f"{args.filename} is a chapter, and this is a planning run (--plan-only): write "
                           "outline.md and the story bible only; the chapters come in the next run")
+    _keep_authors_text(workspace, project, args.filename)
     name, words = project.write(args.filename, args.content, args.mode)
     verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
     target = chapter_target(project, name, workspace.chapter_words)
@@ -203,6 +212,7 @@ def draft_chapter(workspace: Workspace, args: DraftChapterArgs) -> ToolResult:
         raise ToolFailure("no writer model is configured; write the chapter with write_file")
     if workspace.plan_only:
         raise ToolFailure("this is a planning run (--plan-only); the chapters come in the next run")
+    _keep_authors_text(workspace, project, args.filename)
     target = args.target_words or chapter_target(project, args.filename, workspace.chapter_words)
     try:
         draft = workspace.writer.draft(project, args.filename, args.brief, target, workspace.on_draft)

@@ -15,6 +15,7 @@ from ..model.caller import Caller, FailsAs
 from ..model.client import ModelClient
 from . import outline_window
 from .book_context import story_bible, tail_words
+from ..book.authored import voice_sample
 from ..book.ledger import ledger_for
 from ..book.manuscript import chapter_files
 from ..core.messages import Kind, Message, system, user
@@ -120,7 +121,7 @@ def writer_messages(project: Project, filename: str, brief: str, target_words: i
             "writer_request.md.j2", filename=filename, brief=brief, target_words=target_words,
             bible=story_bible(project, ledger), ledger=ledger, previous_name=previous_name,
             previous_tail=previous_tail, previous_synopsis=previous_synopsis,
-            outline=outline_context(project, filename))),
+            outline=outline_context(project, filename), voice=voice_sample(project))),
     ]
 
 

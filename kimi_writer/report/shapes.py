@@ -38,6 +38,7 @@ class PartStatus(Shape):
     target: int | None
     score: float | None = Field(description="The critic's overall score, 1 to 10; null when not reviewed.")
     stale: bool = Field(description="The part changed since the critic scored it.")
+    author: bool = Field(False, description="The author's own text (imported): never replaced without --force.")
 
 
 class RunStatus(Shape):

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ..book import lock
 from ..book.locate import project_folders, resume_command
+from ..book.authored import author_files
 from ..book.manuscript import chapter_files, project_is_collection
 from ..book.outline import OutlineEntry, chapter_target, load_outline, outline_title, part_noun, read_outline
 from ..book.project import STATE_DIR, FileInfo, PathRefused, Project
@@ -55,28 +56,30 @@ def _score(project: Project, name: str) -> tuple[float | None, bool]:
 
 
 def _part(project: Project, number: int | None, entry: OutlineEntry | None, info: FileInfo | None,
-          chapter_words: int | None) -> PartStatus:
+          chapter_words: int | None, authors: set[str]) -> PartStatus:
     target = None if entry is None else chapter_target(project, info.name, chapter_words) if info \
         else (chapter_words or entry.target_words)
     score, stale = _score(project, info.name) if info else (None, False)
     return PartStatus(number=number, file=info.name if info else None, title=entry.title if entry else None,
                       planned=entry is not None, words=info.words if info else None, target=target or None,
-                      score=score, stale=stale)
+                      score=score, stale=stale, author=info is not None and info.name in authors)
 
 
 def parts_of(project: Project, chapter_words: int | None = None) -> list[PartStatus]:
     """The outline's parts in order (written or not), then numbered files the outline does not plan."""
     entries = load_outline(project)
     files = {number: info for number, info in chapter_files(project) if number is not None}
-    parts = [_part(project, entry.number, entry, files.get(entry.number), chapter_words) for entry in entries]
+    authors = author_files(project)
+    parts = [_part(project, entry.number, entry, files.get(entry.number), chapter_words, authors) for entry in entries]
     planned = {entry.number for entry in entries}
-    return parts + [_part(project, number, None, info, chapter_words)
+    return parts + [_part(project, number, None, info, chapter_words, authors)
                     for number, info in sorted(files.items()) if number not in planned]
 
 
 def _cells(project: Project, part: PartStatus, scored: bool) -> list[str]:
     score = ("stale" if part.stale else f"{part.score:.1f}" if part.score is not None else "—")
-    return [str(part.number), part.title if part.planned else "(not in the outline)", part.file or "not written",
+    return [str(part.number), part.title if part.planned else "(not in the outline)",
+            (f"{part.file} (author's)" if part.author else part.file) if part.file else "not written",
             f"{part.words:,}" if part.words is not None else "—", f"{part.target:,}" if part.target else "—",
             *([score] if scored else []), _modified(project, part.file) if part.file else "—"]
 
