@@ -68,10 +68,10 @@ def find_hits(text: str, phrases: list[str]) -> list[Hit]:
     """Every occurrence of every phrase in `text`, in reading order."""
     lines = text.split("\n")
     found = []
-    lowered = re.sub(f"[{_APOSTROPHES}]", "'", text.lower())
+    lowered = " ".join(re.sub(f"[{_APOSTROPHES}]", "'", text.lower()).split())
     for phrase in phrases:
-        if max(phrase.split(), key=len) not in lowered:
-            continue  # a quick sieve: the phrase's longest word is nowhere in the text
+        if phrase not in lowered:
+            continue  # a quick sieve: not even as a substring of the text in lower case, single-spaced
         for match in _pattern(phrase).finditer(text):
             number = text.count("\n", 0, match.start()) + 1
             found.append((match.start(), Hit(phrase, number, lines[number - 1])))
