@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..book.manuscript import reading_order
 from ..book.project import Project
 
 BUILTIN_FILE = Path(__file__).resolve().parent.parent / "data" / "banned_phrases.txt"
@@ -87,13 +86,3 @@ def excerpt(hit: Hit, width: int = 100) -> str:
     start = max(0, (match.start() if match else 0) - width // 3)
     cut = text[start:start + width]
     return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")
-
-
-def lint_project(project: Project) -> list[tuple[str, list[Hit]]]:
-    """Each chapter file, in book order, with the banned phrases in it; UserError if there are none."""
-    phrases = banned_phrases(project)
-    checked = []
-    for info, _ in reading_order(project)[1]:
-        text = project.read_if_file(info.name) or ""
-        checked.append((info.name, find_hits(text, phrases)))
-    return checked
