@@ -109,7 +109,7 @@ class Review(BaseModel):
 
     chapter: str
     scores: dict[str, int]
-    overall: float
+    overall: float = Field(ge=1, le=10, allow_inf_nan=False)
     reasons: dict[str, str] = Field(default_factory=dict)
     notes: list[Note] = Field(default_factory=list)
     continuity_issues: list[ContinuityIssue] = Field(default_factory=list)
@@ -118,6 +118,14 @@ class Review(BaseModel):
     model: str
     reviewed_at: str
     author_edited: bool = False  # the chapter was changed by hand since kimi-writer last wrote or judged it
+
+    @field_validator("scores")
+    @classmethod
+    def _nine_scores(cls, scores: dict[str, int]) -> dict[str, int]:
+        """A saved file may have been edited: the nine keys, each an integer from 1 to 10."""
+        if set(scores) != set(SCORE_KEYS) or not all(1 <= score <= 10 for score in scores.values()):
+            raise ValueError(f"the scores must be the nine rubric keys, each from 1 to 10, not {scores}")
+        return scores
 
     def weakest(self, count: int = 3) -> list[tuple[str, int, str]]:
         """(key, score, reason) of the lowest scores, lowest first (the rubric's order on ties)."""
