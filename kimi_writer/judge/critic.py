@@ -10,6 +10,7 @@ is not reviewed (NotReviewed).
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from statistics import mean
 from typing import Any, Literal
@@ -152,8 +153,22 @@ def _printable(value: Any) -> Any:
     return [_printable(item) for item in value] if isinstance(value, list) else value
 
 
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def quoted_in(quote: str, text: str) -> bool:
+    """Whether every piece of `quote` (split at an ellipsis) is in `text`, ignoring case and spacing."""
+    pieces = [_plain(piece).strip(" \"'“”‘’") for piece in re.split(r"\.\.\.|…", quote)]
+    plain = _plain(text)
+    return any(pieces) and all(piece in plain for piece in pieces if piece)
+
+
 def make_review(chapter: str, text: str, args: ReviewArgs, model: str) -> Review:
+    """The saved review; notes that quote words the chapter does not have are dropped (a critic that
+    invents a passage must not steer a revision)."""
     args = ReviewArgs.model_validate(_printable(args.model_dump()))
+    args.notes = [note for note in args.notes if quoted_in(note.quote, text)]
     return Review(chapter=chapter, scores=args.scores.model_dump(), overall=overall_score(args.scores),
                   reasons=args.reasons, notes=args.notes, continuity_issues=args.continuity_issues,
                   new_facts=args.new_facts, sha256=content_hash(text), model=model,
