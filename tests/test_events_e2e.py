@@ -202,7 +202,9 @@ def test_revise_json_prints_each_chapter_and_its_review(server, run_cli, tmp_pat
     assert result.returncode == 0, result.stderr
     printed = [json.loads(line) for line in result.stdout.splitlines()]
     check_run(printed)
-    assert [e["text"] for e in printed if e["type"] == "notice"] == ["chapter_1.md: kept, 5.0 -> 8.0"]
+    [kept] = [e for e in printed if e["type"] == "tool_result"]
+    assert (kept["summary"], kept["ok"], kept["file"], kept["words"]) == \
+        ("chapter_1.md: kept, 5.0 -> 8.0", True, "chapter_1.md", 7)
     assert [(e["file"], e["overall"]) for e in printed if e["type"] == "review"] == [("chapter_1.md", 8.0)]
     assert printed[0]["models"] == {"planner": None, "writer": "kimi-k2.6", "critic": "kimi-k2.6"}
 
@@ -223,3 +225,19 @@ def test_write_review_auto_logs_a_review_event(tmp_path, server, run_cli):
     assert reviews == [("chapter_01.md", 7.22, SCORES)]
     types = [e["type"] for e in printed]
     assert types[types.index("review") - 1] == "tool_result"  # the chapter's write, then its review
+
+
+def test_review_still_shows_the_lock_notice_and_logs_it(server, run_cli, tmp_path):
+    root = write_sample_book(tmp_path / "projects")
+    (root / ".kimi_writer").mkdir()
+    (root / ".kimi_writer/lock").write_text('{"pid": 999999999, "command": "kimi-writer write x"}')
+    server.add(review_turn())
+    result = run_cli("review", str(root), "--chapters", "1")
+    assert result.returncode == 0, result.stderr
+    notice = "Took over the lock of Fog_Over_London, left by process 999999999: kimi-writer write x, which is no " \
+             "longer running."
+    assert result.stdout.startswith(notice + "\n")
+    assert "chapter_1.md" in result.stdout and "7.2" in result.stdout  # the review table as before
+    events = read_events(root / ".kimi_writer/events.jsonl")
+    check_run(events)
+    assert [e["text"] for e in events if e["type"] == "notice"] == [notice]

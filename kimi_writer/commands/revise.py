@@ -15,7 +15,7 @@ from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all_or_stop
 from ..core.text import printable
-from ..book.project import Project
+from ..book.project import Project, count_words
 from ..flags import JSON_EVENTS
 from ..model.retry import Backoff
 from ..judge.reviews import load_review, refuse_links, write_review_file
@@ -122,10 +122,14 @@ def _revise_all(reviser: Reviser, names: list[str], protected: set[str],
 
 
 def _tell(display: Any, book: Project, revisions: list[Revision], settings: Settings, usage: UsageTotals) -> None:
-    """Each chapter's revision as a notice and its review as it stands now, then the figures."""
+    """Each chapter's revision as a tool call and its result (with the words of a new version kept) and
+    its review as it stands now, then the figures."""
     for r in revisions:
         detail = f" ({r.detail})" if r.detail else ""
-        display.notice(f"{r.chapter}: {r.outcome}{detail}, {_score(r.before)} -> {_score(r.after)}")
+        kept = (r.chapter, count_words(book.read_if_file(r.chapter) or "")) if r.outcome == "kept" else None
+        display.on_tool_call(0, "revise", 0)
+        display.tool_result(f"{r.chapter}: {r.outcome}{detail}, {_score(r.before)} -> {_score(r.after)}",
+                            r.outcome not in OUTCOMES_TO_EXIT, "revise", kept)
         review = load_review(book, r.chapter)
         if review is not None:
             display.review(r.chapter, review.overall, dict(review.scores))
