@@ -126,3 +126,24 @@ def test_a_writer_request_over_the_models_limit_is_not_sent(tmp_path, server, ru
     shown = " ".join(result.stdout.replace("│", " ").split())
     assert result.returncode == 4 and "over the model's limit of 5,000" in shown, result.stdout + result.stderr
     assert len(server.requests) == 1  # the critic's request only
+
+
+def test_reviews_are_kept_by_the_path_in_the_project_and_old_keys_are_read(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    (root / "prologue.md").write_text("# Prologue\n\nBefore the fog.\n", encoding="utf-8")
+    (root / "extras").mkdir()
+    (root / "extras" / "prologue.md").write_text("# Prologue\n\nAnother beginning.\n", encoding="utf-8")
+    # book order: extras/prologue.md, prologue.md, chapter_1.md, chapters/chapter_02.md, ch3.md
+    server.add(scored(4), scored(6), scored(5), scored(7), scored(8))
+    result = run_cli("review", str(root), "--parallel", "1")
+    assert result.returncode == 0, result.stderr
+    reviews = root / ".kimi_writer" / "reviews"
+    assert json.loads((reviews / "extras" / "prologue.json").read_text(encoding="utf-8"))["overall"] == 4.0
+    assert json.loads((reviews / "prologue.json").read_text(encoding="utf-8"))["overall"] == 6.0
+
+    table = (root / "review.md").read_text(encoding="utf-8")
+    assert "| extras/prologue.md | 4.0 |" in table and "| prologue.md | 6.0 |" in table
+    (reviews / "chapters" / "chapter_02.json").rename(reviews / "chapter_02.json")  # the old key: the stem
+    again = run_cli("revise", str(root), "--chapters", "2", "--below", "7")
+    assert again.returncode == 0 and len(server.requests) == 5, again.stdout + again.stderr
+    assert "7.0" in row(again.stdout, "chapter_02.md") and "good enough" in row(again.stdout, "chapter_02.md")
