@@ -95,7 +95,7 @@ def test_a_malformed_review_is_retried_once_then_reported_not_reviewed(tmp_path,
     row = next(line for line in result.stdout.splitlines() if "chapter_1.md" in line)
     assert "not reviewed" in row and "malformed twice" in row
     assert not (root / ".kimi_writer" / "reviews" / "chapter_1.json").exists()
-    assert saved(root, "chapter_02")["overall"] == 7.22
+    assert saved(root, "chapters/chapter_02")["overall"] == 7.22
 
 
 def test_new_facts_reach_continuity_md_and_the_next_request(tmp_path, server, run_cli):
