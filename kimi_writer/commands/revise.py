@@ -68,7 +68,7 @@ def make_models(settings: Settings) -> Models:
                       fails_as=FailsAs(RevisionFailed, "the writer model failed: "), retry_cuts=False)
 
     return Models(critic=lambda usage: make_critic(settings, key, usage), writer=writer,
-                  max_output_tokens=settings.max_output_tokens, run_usage=run_usage)
+                  max_output_tokens=settings.max_output_tokens, run_usage=run_usage, token_limit=settings.token_limit)
 
 
 @setting_flags(REVISE_FLAGS)

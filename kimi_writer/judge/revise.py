@@ -17,7 +17,7 @@ from ..core.messages import Kind, Message, system, user
 from ..book.outline import chapter_target
 from ..book.project import Project
 from ..core.prompts import render
-from ..core.text import printable
+from .version_text import BadVersion, clean_version
 from . import reviews
 from .reviews import StateLoader, is_stale, load_review, record_review, save_version
 from ..book.session import UsageTotals
@@ -76,6 +76,7 @@ class Models:
     writer: Callable[[ChapterUsage], Caller]
     max_output_tokens: int
     run_usage: UsageTotals
+    token_limit: int = 200_000  # the model's context: no request goes over it
 
 
 def needs_revision(review: Review, below: float) -> bool:
@@ -212,9 +213,13 @@ class Reviser:
 
     def _new_version(self, writer: Caller, name: str, text: str, review: Review) -> str:
         messages = revision_messages(self.project, name, text, review, self.rules.chapter_words)
-        writer.check_budget(writer.measure(messages))
+        size = writer.measure(messages)
+        if size + self.models.max_output_tokens > self.models.token_limit:
+            raise RevisionFailed(f"the writer's request for {name} would be about {size:,} tokens, which with "
+                                 f"the reply's room is over the model's limit of {self.models.token_limit:,}")
+        writer.check_budget(size)
         turn = writer.call(messages, None, Quiet(), self.models.max_output_tokens)
-        new_text = printable(turn.content).strip()
-        if not new_text:
-            raise RevisionFailed(f"the writer returned no text for {name}")
-        return new_text + "\n"
+        try:
+            return clean_version(name, text, turn.content)
+        except BadVersion as error:
+            raise RevisionFailed(str(error)) from None
