@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import draft, export, lint, outline, review, revise, status, write
+from .commands import draft, export, lint, outline, review, revise, status, studio, write
 from .options import Command, VersionOption
 
 app = typer.Typer(
@@ -28,3 +28,4 @@ app.command("status", cls=Command)(status.status_command)
 app.command("outline", cls=Command)(outline.outline_command)
 app.command("review", cls=Command)(review.review_command)
 app.command("revise", cls=Command)(revise.revise_command)
+app.command("studio", cls=Command)(studio.studio_command)
