@@ -6,8 +6,16 @@ import http.client
 import json
 import signal
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
+
+import uvicorn
+
+from kimi_writer.studio.app import create_app
+from kimi_writer.studio.security import allowed_hosts
+from kimi_writer.studio.server import address, bound_socket
 
 from kimi_writer.judge.critic import Review
 from kimi_writer.book.edits import content_hash
@@ -48,6 +56,13 @@ class Studio:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode if self.process else 0
+
+    def events(self, run: str) -> list[dict]:
+        """Every event of the run's server-sent stream, read to its end."""
+        status, _, body = self.request("GET", f"/api/runs/{run}/events")
+        assert status == 200, body
+        return [json.loads(line[len("data: "):]) for line in body.decode().splitlines()
+                if line.startswith("data: ") and line != "data: {}"]
 
     def request(self, method: str, path: str, body: object = None, headers: dict | None = None,
                 auth: bool = True) -> tuple[int, dict, bytes]:
@@ -96,3 +111,33 @@ def wait_for(check, timeout: float = 30.0, step: float = 0.05):
             return result
         time.sleep(step)
     raise AssertionError("timed out waiting")
+
+
+FAKE_CLI = [sys.executable, str(Path(__file__).resolve().parent / "fake_cli.py")]
+
+
+class InProcessStudio(Studio):
+    """The studio's app under uvicorn in a thread, its runs started with `cli` (the events stand-in)."""
+
+    def __init__(self, projects: Path, cli: list[str] | None = None):
+        super().__init__(projects, projects)
+        self.cli = cli or FAKE_CLI
+
+    def __enter__(self) -> "InProcessStudio":
+        sock = bound_socket("127.0.0.1", 0)
+        self.port = sock.getsockname()[1]
+        self.token = "test-token-" + str(self.port)
+        self.app = create_app(self.projects, self.token, allowed_hosts("127.0.0.1", self.port), self.cli)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.server.started, START_TIMEOUT)
+        self.url = address("127.0.0.1", self.port, self.token)
+        self.base = self.url.split("/?token=")[0]
+        return self
+
+    def stop(self, timeout: float = 60) -> int:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+        self.app.state.runs.stop_all()
+        return 0
