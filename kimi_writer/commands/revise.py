@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -16,6 +16,7 @@ from ..core.pool import run_all
 from ..book.project import Project
 from ..model.retry import Backoff
 from ..judge.reviews import write_review_file
+from ..judge.author_note import AuthorNote, NoteReviser
 from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
 from ..book.session import UsageTotals
 from ..settings import Settings
@@ -26,6 +27,7 @@ from .run import check_price, client_for, critic_key, critic_model, make_critic,
 
 REVISE_FLAGS = {
     "chapters": OWN,
+    "note": OWN,
     "below": OWN,
     "rounds": OWN,
     "parallel": "Chapters revised at once.",
@@ -76,6 +78,9 @@ def revise_command(
         "New versions per chapter at most; a version no better stops it."))] = 2,
     force: Annotated[bool, typer.Option("--force", help=(
         "Also replace chapters the author edited since their last review."))] = False,
+    note: Annotated[Optional[str], typer.Option("--note", help=(
+        "Your instruction for the chapters of --chapters (\"make the ending colder\"): the writer revises "
+        "with it and the result is kept whatever its score; the old text becomes a version."))] = None,
     **flags: Any,
 ) -> None:
     """Rewrite PROJECT's weak chapters with the writer model; keep a version only if the critic scores it higher."""
@@ -83,13 +88,16 @@ def revise_command(
         settings = load_settings(**flags)
         book = open_project(project, settings.projects_dir)
         names = chosen_chapters(book, chapters)
+        if note is not None and (not note.strip() or chapters is None):
+            raise UserError("--note needs a note and --chapters: say which chapters, like --chapters 3.")
         check_price(settings, critic_model(settings), settings.writer_model or settings.model)
         models = make_models(settings)
         hold(book)
     except UserError as error:
         raise fail(str(error)) from None
     reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-    revisions = run_all(names, reviser.revise, settings.parallel)
+    revise = NoteReviser(reviser, AuthorNote(note, settings.chapter_words)).revise if note else reviser.revise
+    revisions = run_all(names, revise, settings.parallel)
     write_review_file(book, [info.name for _, info in chapter_files(book)])
     _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
     raise typer.Exit(revise_exit(revisions))
