@@ -211,6 +211,7 @@ function setUpRunPage() {
 }
 
 document.addEventListener("DOMContentLoaded", function () {
+  window.studioLoaded = true;
   setUpEditors();
   setUpRunForms();
   setUpRunPage();
