@@ -22,6 +22,8 @@ from kimi_writer.book.edits import content_hash
 from tests.conftest import CLI, TEST_KEY, clean_env
 
 START_TIMEOUT = 60
+SCORES_NINE = {"character": 7, "setting": 8, "stakes": 6, "pacing": 7, "prose": 5, "outline_fidelity": 9,
+               "character_consistency": 8, "world_consistency": 8, "continuity": 7}
 
 
 class Studio:

@@ -130,3 +130,11 @@ def test_the_api_shows_the_books_and_their_files(studio):
     assert book["outline"].startswith("# Fog Over London") and book["parts"][0]["score"] == 7.22
     status, found = studio.json("GET", f"/api/books/{BOOK}/files/chapters/chapter_02.md")
     assert status == 200 and found["text"] == CHAPTERS["chapters/chapter_02.md"] and len(found["sha256"]) == 64
+
+
+def test_the_lint_findings_per_chapter_come_after_the_page(studio):
+    status, counts = studio.json("GET", f"/api/books/{BOOK}/lint")
+    assert status == 200 and counts["chapters/chapter_02.md"] >= 1  # "a testament to"
+    assert set(counts) == {"chapter_1.md", "chapters/chapter_02.md", "ch3.md", "chapter_04.md"}
+    book = studio.request("GET", f"/books/{BOOK}")[2].decode()  # now cached: shown in the page itself
+    assert f'data-test="lint" data-file="chapters/chapter_02.md">{counts["chapters/chapter_02.md"]}<' in book

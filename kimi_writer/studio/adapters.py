@@ -9,7 +9,7 @@ from pathlib import Path
 from statistics import mean
 
 from ..book.manuscript import chapter_files, project_is_collection
-from ..book.outline import chapter_target, load_outline, outline_title, read_outline
+from ..book.outline import OutlineEntry, load_outline, outline_title, read_outline
 from ..book.project import Project
 from ..book.lock import LOCK_FILE
 from ..judge.reviews import is_stale, load_review
@@ -51,23 +51,25 @@ def running(project: Project) -> dict | None:
     return {"pid": pid, "command": str(holder.get("command", ""))[:120], "since": since}
 
 
-def _part(project: Project, number: int | None, info, titles: dict[int, str]) -> dict:
+def _part(project: Project, number: int | None, info, entries: dict[int, OutlineEntry]) -> dict:
     review = load_review(project, info.name)
     stale = review is not None and is_stale(project, review)
-    return {"file": info.name, "title": titles.get(number, "") if number is not None else "",
-            "words": info.words, "target": chapter_target(project, info.name),
+    entry = entries.get(number) if number is not None else None
+    return {"file": info.name, "title": entry.title if entry else "", "words": info.words,
+            "target": entry.target_words if entry else None,
             "score": review.overall if review else None, "stale": stale}
 
 
 def book_status(project: Project) -> dict:
     """The book as `status --json` shows it: title, planned and written parts, parts, runs, running."""
     entries = load_outline(project)
-    titles = {entry.number: entry.title for entry in entries}
-    parts = [_part(project, number, info, titles) for number, info in chapter_files(project)]
+    by_number = {entry.number: entry for entry in entries}
+    files = chapter_files(project)
+    parts = [_part(project, number, info, by_number) for number, info in files]
     state, _ = load_state(project)
     runs = [run.model_dump() for run in state.runs] if state is not None else []
     fresh = [part["score"] for part in parts if part["score"] is not None and not part["stale"]]
-    written = {number for number, _ in chapter_files(project) if number is not None}
+    written = {number for number, _ in files if number is not None}
     return {"name": project.name, "title": outline_title(read_outline(project)) or project.name.replace("_", " "),
             "collection": project_is_collection(project, entries), "planned_parts": len(entries),
             "written_parts": len(written & {entry.number for entry in entries}),

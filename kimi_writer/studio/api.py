@@ -13,7 +13,7 @@ from ..book.manuscript import load_manuscript
 from ..book.outline import OUTLINE_FILE
 from ..core.errors import UserError
 from ..export.formats import Format, default_output, export
-from . import library
+from . import library, lint_cache
 from .adapters import book_status
 
 MEDIA = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "epub": "application/epub+zip",
@@ -91,3 +91,8 @@ async def download(request: Request) -> Response:
         raise BadRequest(str(error)) from None
     name = f"{project.name}.{fmt.value}"
     return Response(data, media_type=MEDIA[fmt.value], headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+async def lint(request: Request) -> JSONResponse:
+    """The number of lint findings per chapter file (the book page fetches it after loading)."""
+    return JSONResponse(await run_in_threadpool(lint_cache.counts, _book(request)))

@@ -39,6 +39,7 @@ ROUTES = [
     Route("/api/books/{name}/versions/{file:path}/restore", api.restore, methods=["POST"]),
     Route("/api/books/{name}/versions/{file:path}", api.versions),
     Route("/api/books/{name}/export/{format}", api.download),
+    Route("/api/books/{name}/lint", api.lint),
     Route("/api/runs", runs_api.start, methods=["POST"]),
     Route("/api/runs/{run}", runs_api.describe),
     Route("/api/runs/{run}/events", runs_api.events),

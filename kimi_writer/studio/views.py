@@ -12,13 +12,13 @@ from starlette.responses import HTMLResponse
 
 from ..book.ledger import LEDGER_FILE
 from ..book.outline import OUTLINE_FILE
-from ..guard.checks import check_chapter, check_project
+from ..guard.checks import check_chapter
 from ..guard.style import banned_phrases
 from ..book.outline import chapter_number, chapter_target
 from ..judge.critic import SCORE_KEYS
 from ..judge.reviews import is_stale, load_review
 from ..settings import Settings
-from . import library
+from . import library, lint_cache
 from .adapters import book_status
 from .render import Mark, bar_chart, chapter_page_html
 
@@ -49,13 +49,6 @@ def shelf(request: Request) -> HTMLResponse:
     return page("shelf.html.j2", books=books, projects_dir=str(folder))
 
 
-def _lint_counts(project) -> dict[str, int]:
-    try:
-        return {report.name: len(report.findings) for report in check_project(project)}
-    except Exception:  # no chapters yet (UserError) or an unreadable one: no findings shown
-        return {}
-
-
 def book(request: Request) -> HTMLResponse:
     project = library.open_book(request.app.state.projects_dir, request.path_params["name"])
     status = book_status(project)
@@ -64,7 +57,7 @@ def book(request: Request) -> HTMLResponse:
     words = bar_chart("Words per part against target",
                       [(part["file"], part["words"], part["target"]) for part in parts])
     scores = bar_chart("Score per part", [(part["file"], part["score"], None) for part in parts], top=10)
-    return page("book.html.j2", book=status, outline=outline, lint=_lint_counts(project),
+    return page("book.html.j2", book=status, outline=outline, lint=lint_cache.cached(project),
                 words_chart=Markup(words), scores_chart=Markup(scores))
 
 

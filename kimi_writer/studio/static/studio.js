@@ -210,8 +210,20 @@ function setUpRunPage() {
   });
 }
 
+async function fillLint() {
+  const table = document.querySelector("table.parts[data-lint-pending]");
+  if (!table) return;
+  const response = await fetch("/api/books/" + encodeURIComponent(table.dataset.book) + "/lint", {credentials: "same-origin"});
+  if (!response.ok) return;
+  const counts = await response.json();
+  table.querySelectorAll("td[data-test=lint]").forEach(function (cell) {
+    cell.textContent = counts[cell.dataset.file] ? String(counts[cell.dataset.file]) : "—";
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   window.studioLoaded = true;
+  fillLint();
   setUpEditors();
   setUpRunForms();
   setUpRunPage();
