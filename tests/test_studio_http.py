@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import subprocess
 
 import pytest
 
-from tests.conftest import TEST_KEY
+from tests.conftest import CLI, TEST_KEY, clean_env
 from tests.sample_book import CHAPTERS, write_sample_book
 from tests.studio_server import Studio, save_review
 
@@ -138,3 +140,17 @@ def test_the_lint_findings_per_chapter_come_after_the_page(studio):
     assert set(counts) == {"chapter_1.md", "chapters/chapter_02.md", "ch3.md", "chapter_04.md"}
     book = studio.request("GET", f"/books/{BOOK}")[2].decode()  # now cached: shown in the page itself
     assert f'data-test="lint" data-file="chapters/chapter_02.md">{counts["chapters/chapter_02.md"]}<' in book
+
+
+def test_ctrl_c_stops_the_studio_cleanly_and_another_host_is_warned(tmp_path):
+    (tmp_path / "projects").mkdir()
+    with Studio(tmp_path / "projects", tmp_path) as running:
+        assert running.request("GET", "/api/books")[0] == 200
+        code = running.stop()
+        assert code == 0 and running.process.stdout.read().strip() == "Studio stopped."
+    wide = subprocess.Popen([str(CLI), "studio", "--host", "0.0.0.0", "--port", "0", "--no-browser",
+                             "--projects-dir", str(tmp_path / "projects")], env=clean_env(tmp_path), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert wide.stdout.readline().startswith("Studio: http://0.0.0.0:")
+    wide.send_signal(signal.SIGINT)
+    assert "Warning: the studio listens on 0.0.0.0" in wide.communicate(timeout=60)[1]

@@ -82,3 +82,15 @@ def test_a_run_started_in_a_terminal_is_followed_from_events_jsonl(studio, monke
     assert len([e for e in events if e["type"] == "tool_result"]) == 3
     assert studio.json("GET", f"/api/runs/{run}")[1]["book"] == "Fake_Book"
 
+
+
+def test_when_the_studio_stops_its_runs_get_sigterm_and_end_143(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_DELAY", "1")
+    (tmp_path / "projects").mkdir()
+    with InProcessStudio(tmp_path / "projects") as studio:
+        studio.json("POST", "/api/runs", {"command": "write", "prompt": "A slow story"})
+        wait_for(lambda: (tmp_path / "projects" / "Fake_Book" / "chapter_01.md").is_file())
+    events = [json.loads(line) for line in
+              (tmp_path / "projects" / "Fake_Book" / ".kimi_writer" / "events.jsonl").read_text().splitlines()]
+    assert events[-1]["type"] == "run_end" and events[-1]["exit_code"] == 143
+    assert not (tmp_path / "projects" / "Fake_Book" / ".kimi_writer" / "lock").exists()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..core.errors import UserError
+from ..core.errors import Interrupted, UserError
 from ..options import fail, load_settings
 from .arguments import ProjectsDirOption
 
@@ -29,5 +29,5 @@ def studio_command(
         serve(folder, host, port, not no_browser)
     except OSError as error:
         raise fail(f"cannot listen on {host}:{port}: {error.strerror or error}; pick another --port.") from None
-    except KeyboardInterrupt:
-        pass
+    except (KeyboardInterrupt, Interrupted):
+        typer.echo("Studio stopped.")

@@ -4,6 +4,7 @@ state changes only by POST or PUT from its own origin, and a Content-Security-Po
 from __future__ import annotations
 
 import hmac
+import socket
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlencode
 
@@ -21,10 +22,21 @@ HEADERS = [(b"content-security-policy", POLICY.encode()), (b"x-content-type-opti
 
 
 def allowed_hosts(host: str, port: int) -> set[str]:
-    """The Host headers the studio answers: the address it serves, and localhost, with the port."""
-    names = {host, "localhost", "127.0.0.1"} if host in ("127.0.0.1", "localhost") else {host}
+    """The Host headers the studio answers: the address it serves, and localhost, with the port
+    (listening on every address, 0.0.0.0 or ::, also this machine's name and addresses)."""
+    names = {host, "localhost", "127.0.0.1"} if host in ("127.0.0.1", "localhost", "0.0.0.0", "::") else {host}
+    if host in ("0.0.0.0", "::"):
+        names |= _machine_names()
     shown = {f"[{name}]" if ":" in name else name for name in names}
     return {f"{name}:{port}" for name in shown}
+
+
+def _machine_names() -> set[str]:
+    try:
+        name = socket.gethostname()
+        return {name, *(info[4][0] for info in socket.getaddrinfo(name, None))}
+    except OSError:
+        return set()
 
 
 class Guard:
