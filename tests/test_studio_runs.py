@@ -94,3 +94,14 @@ def test_when_the_studio_stops_its_runs_get_sigterm_and_end_143(tmp_path, monkey
               (tmp_path / "projects" / "Fake_Book" / ".kimi_writer" / "events.jsonl").read_text().splitlines()]
     assert events[-1]["type"] == "run_end" and events[-1]["exit_code"] == 143
     assert not (tmp_path / "projects" / "Fake_Book" / ".kimi_writer" / "lock").exists()
+
+
+def test_a_book_a_run_is_working_on_links_to_that_run(studio, monkeypatch):
+    monkeypatch.setenv("FAKE_DELAY", "1")
+    run = studio.json("POST", "/api/runs", {"command": "write", "prompt": "A slow story"})[1]["run"]
+    wait_for(lambda: (studio.projects / "Fake_Book" / "chapter_01.md").is_file())
+    for page in ("/", "/books/Fake_Book"):
+        assert f'data-test="watch" href="/runs/{run}"' in studio.request("GET", page)[2].decode(), page
+    studio.json("POST", f"/api/runs/{run}/stop", {})
+    assert studio.events(run)[-1]["exit_code"] == 143
+    assert 'data-test="watch"' not in studio.request("GET", "/")[2].decode()

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from ..flags import WRITE_FLAGS
 
-CLI = [sys.executable, "-m", "kimi_writer"]
+_SCRIPT = Path(sys.executable).parent / "kimi-writer"
+CLI = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "kimi_writer"]  # the installed CLI
 # The options a page may pass: the CLI's own flags of write, review and revise, minus where files go.
 OPTIONS = (set(WRITE_FLAGS) - {"projects_dir", "model_path"}) | {
     "chapters", "below", "rounds", "force", "note", "max_tokens", "max_cost", "parallel"}

@@ -20,6 +20,7 @@ from ..judge.reviews import is_stale, load_review
 from ..settings import Settings
 from . import library, lint_cache
 from .adapters import book_status
+from .follow import last_run
 from .render import Mark, bar_chart, chapter_page_html
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -45,13 +46,19 @@ def key_is_set() -> bool:
 
 def shelf(request: Request) -> HTMLResponse:
     folder = request.app.state.projects_dir
-    books = [book_status(library.open_book(folder, name)) for name in library.book_names(folder)]
+    books = [_with_watch(library.open_book(folder, name)) for name in library.book_names(folder)]
     return page("shelf.html.j2", books=books, projects_dir=str(folder))
+
+
+def _with_watch(project) -> dict:
+    """The book's status, and while a run holds it, the id of that run (to watch it live)."""
+    status = book_status(project)
+    return {**status, "watch": last_run(project) if status["running"] else None}
 
 
 def book(request: Request) -> HTMLResponse:
     project = library.open_book(request.app.state.projects_dir, request.path_params["name"])
-    status = book_status(project)
+    status = _with_watch(project)
     outline = library.read_text(project, OUTLINE_FILE)
     parts = status["parts"]
     words = bar_chart("Words per part against target",
