@@ -141,13 +141,24 @@ function showEvent(page, event) {
     break;
   case "reasoning": appendTo(log, "reasoning", event.text, true); break;
   case "content": appendTo(log, "content", event.text, false); break;
-  case "tool_call": line(log, "tool_call", "→ " + event.name + " (" + Number(event.chars || 0).toLocaleString() + " characters)"); break;
+  case "tool_call": showCall(log, event); break;
   case "tool_result": showResult(page, log, event); break;
   case "review": line(log, "review", "Review of " + event.file + ": " + event.overall); break;
   case "notice": line(log, "notice", event.text); break;
   case "run_end": showEnd(page, log, event); break;
   default: break;
   }
+}
+
+function showCall(log, event) {
+  // A call's progress arrives as more tool_call events: the same line counts up until its result.
+  const text = "→ " + event.name + " (" + Number(event.chars || 0).toLocaleString() + " characters)";
+  const last = log.lastElementChild;
+  if (last && last.dataset.type === "tool_call" && last.dataset.name === event.name) {
+    last.textContent = text;
+    return;
+  }
+  line(log, "tool_call", text).dataset.name = event.name;
 }
 
 function showResult(page, log, event) {
