@@ -105,3 +105,11 @@ def test_a_book_a_run_is_working_on_links_to_that_run(studio, monkeypatch):
     studio.json("POST", f"/api/runs/{run}/stop", {})
     assert studio.events(run)[-1]["exit_code"] == 143
     assert 'data-test="watch"' not in studio.request("GET", "/")[2].decode()
+
+
+def test_a_stream_resumed_with_last_event_id_starts_after_it(studio):
+    run = studio.json("POST", "/api/runs", {"command": "write", "prompt": "A fog story"})[1]["run"]
+    events = studio.events(run)
+    status, _, body = studio.request("GET", f"/api/runs/{run}/events", headers={"Last-Event-ID": "3"})
+    resumed = [json.loads(line[6:]) for line in body.decode().splitlines() if line.startswith("data: ") and line != "data: {}"]
+    assert status == 200 and resumed == events[4:]

@@ -71,8 +71,12 @@ async def from_file(project: Project, offset: int, run_id: str) -> AsyncIterator
         await asyncio.sleep(POLL)
 
 
-async def server_sent(events: AsyncIterator[dict]) -> AsyncIterator[str]:
-    """Each event as one server-sent event (`id` is its seq), then an `end` event."""
+async def server_sent(events: AsyncIterator[dict], after: int = -1) -> AsyncIterator[str]:
+    """Each event as one server-sent event (`id` is its seq), then an `end` event; a browser that
+    reconnects with Last-Event-ID `after` gets only the events after it."""
     async for event in events:
-        yield f"id: {event.get('seq', '')}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+        seq = event.get("seq")
+        if isinstance(seq, int) and seq <= after:
+            continue
+        yield f"id: {seq if seq is not None else ''}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
     yield "event: end\ndata: {}\n\n"

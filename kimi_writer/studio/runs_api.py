@@ -63,7 +63,8 @@ def events(request: Request) -> StreamingResponse:
         if found is None:
             raise library.NotFound(f"there is no run {run_id}")
         source = from_file(found[0], found[1], run_id)
-    return StreamingResponse(server_sent(source), media_type="text/event-stream",
+    last = request.headers.get("last-event-id", "")
+    return StreamingResponse(server_sent(source, int(last) if last.isdigit() else -1), media_type="text/event-stream",
                              headers={"x-accel-buffering": "no"})
 
 
