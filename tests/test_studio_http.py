@@ -154,3 +154,16 @@ def test_ctrl_c_stops_the_studio_cleanly_and_another_host_is_warned(tmp_path):
     assert wide.stdout.readline().startswith("Studio: http://0.0.0.0:")
     wide.send_signal(signal.SIGINT)
     assert "Warning: the studio listens on 0.0.0.0" in wide.communicate(timeout=60)[1]
+
+
+def test_a_port_in_use_is_one_sentence_and_exit_2(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run([str(CLI), "studio", "--port", str(port), "--no-browser", "--projects-dir",
+                                 str(tmp_path)], env=clean_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "pick another --port" in result.stderr and "Traceback" not in result.stderr
