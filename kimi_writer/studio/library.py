@@ -104,7 +104,7 @@ def versions(project: Project, name: str) -> list[dict]:
         if not project.contains(path):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        review = load_review_file(path.with_suffix(".json"))
+        review = version_score(path.with_suffix(".json"))
         diff = "".join(difflib.unified_diff(text.splitlines(True), current.splitlines(True),
                                             f"version {path.stem}", "current"))
         found.append({"version": path.stem, "words": len(text.split()), "score": review,
@@ -112,7 +112,7 @@ def versions(project: Project, name: str) -> list[dict]:
     return found
 
 
-def load_review_file(path: Path) -> float | None:
+def version_score(path: Path) -> float | None:
     """The overall score saved beside a version, if any."""
     try:
         return float(json.loads(path.read_text(encoding="utf-8"))["overall"])
