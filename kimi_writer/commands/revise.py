@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -20,6 +21,7 @@ from ..flags import JSON_EVENTS
 from ..model.retry import Backoff
 from ..judge.reviews import load_review, refuse_links, write_review_file
 from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules, hold_writes
+from ..judge.author_note import AuthorNote, NoteReviser
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.status import load_state
@@ -30,6 +32,7 @@ from .run import (check_price, client_for, critic_key, critic_model, make_critic
 
 REVISE_FLAGS = {
     "chapters": OWN,
+    "note": OWN,
     "below": OWN,
     "rounds": OWN,
     "parallel": "Chapters revised at once.",
@@ -81,6 +84,9 @@ def revise_command(
         "New versions per chapter at most; a version no better stops it."))] = 2,
     force: Annotated[bool, typer.Option("--force", help=(
         "Also replace chapters the author edited since their last review, and the author's imported chapters."))] = False,
+    note: Annotated[Optional[str], typer.Option("--note", help=(
+        "Your instruction for the chapters of --chapters (\"make the ending colder\"): the writer revises "
+        "with it and the result is kept whatever its score; the old text becomes a version."))] = None,
     **flags: Any,
 ) -> None:
     """Rewrite PROJECT's weak chapters with the writer model; keep a version only if the critic scores it higher."""
@@ -93,12 +99,15 @@ def revise_command(
     with reporting(display):
         book = open_project(project, settings.projects_dir)
         names = chosen_chapters(book, chapters)
+        if note is not None and (not note.strip() or chapters is None):
+            raise UserError("--note needs a note and --chapters: say which chapters, like --chapters 3.")
         check_price(settings, critic_model(settings), settings.writer_model or settings.model)
         models = make_models(settings)
         refuse_links(book)
         hold(book, display)
         reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-        revisions, interrupt = _revise_all(reviser, names, set() if force else author_files(book) & set(names),
+        revise = NoteReviser(reviser, AuthorNote(note, settings.chapter_words)).revise if note else reviser.revise
+        revisions, interrupt = _revise_all(revise, names, set() if force else author_files(book) & set(names),
                                            settings.parallel)
         write_review_file(book, [info.name for _, info in chapter_files(book)])
         _tell(display, book, revisions, settings, models.run_usage)
@@ -109,12 +118,12 @@ def revise_command(
         raise typer.Exit(revise_exit(revisions))
 
 
-def _revise_all(reviser: Reviser, names: list[str], protected: set[str],
+def _revise_all(revise: Callable[[str], Revision], names: list[str], protected: set[str],
                 parallel: int) -> tuple[list[Revision], BaseException | None]:
     """Each chapter revised (the author's imported ones left alone), stopping at a signal: then nothing
     is replaced after it."""
     todo = [name for name in names if name not in protected]
-    done, interrupt = run_all_or_stop(todo, reviser.revise, parallel)
+    done, interrupt = run_all_or_stop(todo, revise, parallel)
     if interrupt is not None:
         hold_writes()
     by_name = {name: revision or Revision(name, outcome="interrupted") for name, revision in zip(todo, done)}
