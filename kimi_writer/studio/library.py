@@ -12,7 +12,7 @@ from ..book.manuscript import chapter_files
 from ..book.outline import OUTLINE_FILE
 from ..book.ledger import LEDGER_FILE
 from ..book.project import PathRefused, Project, atomic_write_text, sanitize_project_name
-from ..judge.reviews import VERSIONS, load_review, save_version, stem
+from ..judge.reviews import VERSIONS, chapter_key, load_review, save_version, stem
 from .adapters import running
 
 
@@ -89,20 +89,21 @@ def save_text(project: Project, name: str, text: str, base_sha256: str) -> dict:
     return {"file": name, "sha256": content_hash(text)}
 
 
-def _version_folder(project: Project, name: str) -> Path | None:
-    folder = project.state_dir / VERSIONS / stem(name)
-    return folder if project.contains(folder) and folder.is_dir() else None
+def _version_files(project: Project, name: str) -> list[Path]:
+    """The saved versions of `name`, newest first: under its path in the project, and under the
+    base name that versions went by before."""
+    folders = dict.fromkeys(project.state_dir / VERSIONS / key for key in (chapter_key(name), stem(name)))
+    found = [path for folder in folders if project.contains(folder) and folder.is_dir()
+             for path in folder.glob("*.md") if project.contains(path)]
+    return sorted(found, key=lambda path: path.stem, reverse=True)
 
 
 def versions(project: Project, name: str) -> list[dict]:
     """The file's versions, newest first, each with a unified diff against the current text."""
     name = editable(project, name)
-    folder = _version_folder(project, name)
     current = project.read_if_file(name) or ""
     found = []
-    for path in sorted(folder.glob("*.md"), reverse=True) if folder else []:
-        if not project.contains(path):
-            continue
+    for path in _version_files(project, name):
         text = path.read_text(encoding="utf-8", errors="replace")
         review = version_score(path.with_suffix(".json"))
         diff = "".join(difflib.unified_diff(text.splitlines(True), current.splitlines(True),
@@ -123,9 +124,8 @@ def version_score(path: Path) -> float | None:
 def restore(project: Project, name: str, version: str) -> dict:
     """Put a version back; the current text becomes a version first, so nothing is lost."""
     name = editable(project, name)
-    folder = _version_folder(project, name)
-    path = folder / f"{version}.md" if folder and version and "/" not in version and not version.startswith(".") else None
-    if path is None or not path.is_file() or not project.contains(path):
+    path = next((path for path in _version_files(project, name) if path.stem == version), None)
+    if path is None:
         raise NotFound(f"there is no version {version!r} of {name}")
     current = project.read_if_file(name) or ""
     return save_text(project, name, path.read_text(encoding="utf-8"), content_hash(current))
