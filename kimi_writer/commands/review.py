@@ -17,12 +17,12 @@ from ..judge.critic import (
     mechanical_flags,
 )
 from ..core.errors import BudgetExceeded, ExitCode, UserError
-from ..book.manuscript import chapter_files, chosen_chapters
+from ..book.manuscript import chosen_chapters
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all_or_stop
 from ..core.text import printable
 from ..book.project import Project
-from ..judge.reviews import REVIEW_FILE, hold_writes, record_review, refuse_links, write_review_file
+from ..judge.reviews import REVIEW_FILE, hold_writes, record_review, refuse_links, summary_file
 from ..judge.revise import ChapterUsage
 from ..book.session import UsageTotals
 from ..settings import Settings
@@ -99,7 +99,10 @@ def review_one(critic: Critic, book: Project, name: str, flags: list[str]) -> Re
         return Unreviewed(str(error))
     except BudgetExceeded as error:
         return Unreviewed(str(error), budget=True)
-    record_review(book, review, load_state)
+    try:
+        record_review(book, review, load_state)
+    except OSError as error:  # a full disk, a read-only folder
+        return Unreviewed(f"its review could not be saved: {error.strerror or error}")
     return review
 
 
@@ -115,9 +118,14 @@ def _review(settings: Settings, key: str, book: Project, names: list[str]) -> in
     out = console()
     out.print(review_table(book, names, results, Scrubber.from_settings(settings)))
     reviewed = sum(1 for result in results if isinstance(result, Review))
-    if write_review_file(book, [info.name for _, info in chapter_files(book)]) is not None:
+    written, problem = summary_file(book)
+    if problem:
+        results.append(Unreviewed(problem))
+    if written:
         out.print(f"{reviewed} of {len(names)} chapters reviewed; see {REVIEW_FILE} in {book.root}.",
                   soft_wrap=True, markup=False, highlight=False)
+    for line in filter(None, [problem]):
+        out.print(line, soft_wrap=True, markup=False, highlight=False)
     out.print(usage_line(usage, settings, critic.model), soft_wrap=True, markup=False, highlight=False)
     if interrupt is not None:
         abandon(interrupt)

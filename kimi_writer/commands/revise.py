@@ -10,13 +10,12 @@ from rich.table import Table
 from ..model.api_errors import Scrubber
 from ..model.caller import Caller, FailsAs, Limits
 from ..core.errors import ExitCode, UserError
-from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all_or_stop
 from ..core.text import printable
 from ..book.project import Project
 from ..model.retry import Backoff
-from ..judge.reviews import refuse_links, write_review_file
+from ..judge.reviews import REVIEW_FILE, refuse_links, summary_file
 from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules, hold_writes
 from ..book.session import UsageTotals
 from ..settings import Settings
@@ -95,7 +94,9 @@ def revise_command(
     if interrupt is not None:
         hold_writes()  # nothing is replaced after the signal
     revisions = [revision or Revision(name, outcome="interrupted") for name, revision in zip(names, done)]
-    write_review_file(book, [info.name for _, info in chapter_files(book)])
+    _, problem = summary_file(book)
+    if problem:
+        revisions.append(Revision(REVIEW_FILE, outcome="failed", detail=problem))
     _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
     if interrupt is not None:
         abandon(interrupt)
