@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from ..model.api_errors import Scrubber
-from ..guard.checks import check_project, warning_lines
+from ..guard.checks import warning_lines
+from ..guard.ngram_index import check_chosen
 from ..judge.critic import (
     Critic,
     NotReviewed,
@@ -72,7 +73,7 @@ def review_command(
 
 def _mechanical(book: Project, names: list[str], settings: Settings) -> int:
     """The mechanical checks of the chapters, with no model: a table and every flag."""
-    checked = [report for report in check_project(book, settings.chapter_words) if report.name in names]
+    checked = check_chosen(book, names, settings.chapter_words)  # the others only through the n-gram index
     table = Table(title=f"{book.name}: mechanical checks")
     for column in ("chapter", "words", "flags"):
         table.add_column(column, justify="left" if column == "chapter" else "right")
