@@ -12,14 +12,13 @@ from ..book.authored import author_files
 from ..model.api_errors import Scrubber
 from ..model.caller import Caller, FailsAs, Limits
 from ..core.errors import ExitCode, UserError
-from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all_or_stop
 from ..core.text import printable
 from ..book.project import Project, count_words
 from ..flags import JSON_EVENTS
 from ..model.retry import Backoff
-from ..judge.reviews import load_review, refuse_links, write_review_file
+from ..judge.reviews import REVIEW_FILE, load_review, refuse_links, summary_file
 from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules, hold_writes
 from ..judge.author_note import AuthorNote, NoteReviser
 from ..book.session import UsageTotals
@@ -109,7 +108,9 @@ def revise_command(
         revise = NoteReviser(reviser, AuthorNote(note, settings.chapter_words)).revise if note else reviser.revise
         revisions, interrupt = _revise_all(revise, names, set() if force else author_files(book) & set(names),
                                            settings.parallel)
-        write_review_file(book, [info.name for _, info in chapter_files(book)])
+        _, problem = summary_file(book)
+        if problem:
+            revisions.append(Revision(REVIEW_FILE, outcome="failed", detail=problem))
         _tell(display, book, revisions, settings, models.run_usage)
         if not settings.json_output:
             _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)

@@ -19,6 +19,7 @@ from .critic import SCORE_KEYS, Review
 from ..book.edits import bytes_hash, content_hash
 from ..book.project import PathRefused, Project, atomic_write_text, replace_atomically
 from ..core.errors import UserError
+from ..book.manuscript import chapter_files
 from ..book.session import SessionState
 from ..core.text import parse_json, printable
 
@@ -196,3 +197,12 @@ def write_review_file(project: Project, chapters: list[str]) -> Path | None:
         return None  # never written through a link (review and revise refuse one before they start)
     atomic_write_text(path, printable(review_markdown(project, reviews)))  # saved reviews are files anyone may edit
     return path
+
+
+def summary_file(project: Project) -> tuple[bool, str]:
+    """Rewrite review.md from the saved reviews of every chapter: (whether it was written, the sentence
+    that says why it could not be, or "")."""
+    try:
+        return write_review_file(project, [info.name for _, info in chapter_files(project)]) is not None, ""
+    except OSError as error:  # a full disk, a read-only folder
+        return False, f"{REVIEW_FILE} could not be written in {project.root}: {error.strerror or error}."

@@ -158,6 +158,9 @@ class Reviser:
             revision.outcome, revision.detail = "failed", str(error)
         except BudgetExceeded as error:
             revision.outcome, revision.detail = "budget", str(error)
+        except OSError as error:  # a full disk, a read-only folder: nothing is replaced unsaved
+            revision.outcome = "failed"
+            revision.detail = f"could not save in {self.project.root}: {error.strerror or error}; the chapter was left as it was"
         return revision
 
     def _revise(self, name: str, usage: ChapterUsage, revision: Revision) -> None:
