@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..book.edits import bytes_hash
 from ..core.errors import BudgetExceeded
 from ..core.messages import Kind, Message, user
 from ..core.prompts import render
-from .critic import Critic, NotReviewed, Quiet, Review
+from .critic import Critic, NotReviewed, Review
 from .reviews import is_stale, load_review, record_review, save_version
 from .revise import ChapterUsage, Reviser, RevisionFailed, Revision, flags_of, replace_chapter, revision_messages
 
@@ -50,27 +51,32 @@ class NoteReviser:
             revision.outcome, revision.detail = "failed", str(error)
         except BudgetExceeded as error:
             revision.outcome, revision.detail = "budget", str(error)
+        except OSError as error:  # a full disk, a read-only folder: nothing is replaced unsaved
+            revision.outcome = "failed"
+            revision.detail = f"could not save: {error.strerror or error}; the chapter was left as it was"
         return revision
 
     def _revise(self, name: str, usage: ChapterUsage, revision: Revision) -> None:
         project, models = self.reviser.project, self.reviser.models
         critic = models.critic(usage)
-        text = project.read_if_file(name) or ""
+        original = project.read_bytes_if_file(name) or b""
+        text = original.decode("utf-8", errors="replace")
         review = self._review(critic, name, text)
         revision.before = review.overall
-        save_version(project, name, text, review)
+        save_version(project, name, original, review)  # the exact bytes, UTF-8 or not
         writer = models.writer(usage)
-        messages = note_messages(self.reviser, name, text, review, self.note)
-        writer.check_budget(writer.measure(messages))
-        new_text = writer.call(messages, None, Quiet(), models.max_output_tokens).content.strip()
-        if not new_text:
-            raise RevisionFailed(f"the writer returned no text for {name}")
-        replace_chapter(project, name, new_text + "\n", self.reviser.load_state)
-        revision.outcome = KEPT
-        new_review = critic.review_text(project, name, new_text + "\n", flags_of(project, name, new_text + "\n",
-                                                                              self.note.chapter_words))
+        new_text = self.reviser.write_version(writer, name, text, note_messages(self.reviser, name, text, review,
+                                                                               self.note))
+        new_review = critic.review_text(project, name, new_text, flags_of(project, name, new_text,
+                                                                          self.note.chapter_words))
+        kept = save_version(project, name, new_text, new_review)
+        if not replace_chapter(project, name, new_text, self.reviser.load_state, bytes_hash(original)):
+            revision.outcome = "edited"
+            revision.detail = (f"the author changed it during the revision: their text stays; the noted version is "
+                               f"saved as {project.relative_name(kept)}")
+            return
         record_review(project, new_review, self.reviser.load_state, replaced=True)
-        revision.after = new_review.overall
+        revision.outcome, revision.after = KEPT, new_review.overall
 
     def _review(self, critic: Critic, name: str, text: str) -> Review:
         """The chapter's saved review, or a new one when it is missing or stale."""

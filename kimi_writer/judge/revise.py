@@ -215,7 +215,12 @@ class Reviser:
             revision.after, revision.outcome = review.overall, "kept"
 
     def _new_version(self, writer: Caller, name: str, text: str, review: Review) -> str:
-        messages = revision_messages(self.project, name, text, review, self.rules.chapter_words)
+        return self.write_version(writer, name, text,
+                                  revision_messages(self.project, name, text, review, self.rules.chapter_words))
+
+    def write_version(self, writer: Caller, name: str, text: str, messages: list[Message]) -> str:
+        """The writer's new version of the chapter from `messages`, checked (preamble and fences off, the
+        heading of this chapter, a sane length), within the model's context limit."""
         size = writer.measure(messages)
         if size + self.models.max_output_tokens > self.models.token_limit:
             raise RevisionFailed(f"the writer's request for {name} would be about {size:,} tokens, which with "
