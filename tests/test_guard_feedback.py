@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kimi_writer.book.project import Project
-from kimi_writer.judge.critic import Review, mechanical_flags
+from kimi_writer.judge.critic import SCORE_KEYS, Review, mechanical_flags
 from kimi_writer.judge.revise import revision_messages
 from kimi_writer.loop.writer import Draft, draft_result
 from tests.checks_prose import FOG
@@ -24,7 +24,7 @@ def _project(tmp_path: Path, chapter: str) -> Project:
 
 def test_the_revise_request_carries_the_findings_and_the_index(tmp_path):
     project = _project(tmp_path, FOG + SAME)
-    review = Review(chapter="chapter_1.md", scores={"prose": 5}, overall=5.0, sha256="x", model="m", reviewed_at="t")
+    review = Review(chapter="chapter_1.md", scores=dict.fromkeys(SCORE_KEYS, 5), overall=5.0, sha256="x", model="m", reviewed_at="t")
     request = revision_messages(project, "chapter_1.md", FOG + SAME, review, None)[1].content
     assert '8 sentences open with "Hale did not"' in request
     assert "chapter_1.md: slop index " in request and "lint warns from 6" in request
