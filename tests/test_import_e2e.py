@@ -96,11 +96,11 @@ def test_recover_writes_the_next_chapter_with_the_tail_and_the_voice_and_never_t
     assert "chapter_01.md is the author's own text" in refused
     request = server.requests[2]
     assert "A visitor comes back from the dead." in json.dumps(request["messages"])
-    context = user_message(request, "[Book context]")
-    assert "## The author's voice" in context and LIGHTHOUSE[2][1][0] in context.split("## The author's voice")[1]
-    tail = " ".join(authors["chapter_03.md"].split()[-500:])
+    context, memory = user_message(request, "[Book context]"), user_message(request, "[Book memory]")
+    assert "## The author's voice" in memory and LIGHTHOUSE[2][1][0] in memory.split("## The author's voice")[1]
+    tail = " ".join(authors["chapter_03.md"].split()[-250:])  # the book context's tail (the writer gets more)
     assert f"## End of chapter_03.md, the latest chapter\n…{tail}" in context
-    assert SUMMARIES[2] in context  # the planner's summaries ride in the book context
+    assert SUMMARIES[2] in memory  # the planner's summaries ride in the book's memory
 
 
 def test_the_writer_drafts_chapter_n_plus_1_with_the_tail_and_the_voice_sample(tmp_path, server, run_cli):
