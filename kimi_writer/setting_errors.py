@@ -87,6 +87,8 @@ def _requirement(error: dict) -> str:
         return f"must be {context['expected']}"
     if kind == "missing":
         return "is missing"
+    if kind == "language_tag":
+        return error["msg"]
     return "is not valid: " + error["msg"][:1].lower() + error["msg"][1:]
 
 

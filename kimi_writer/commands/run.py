@@ -22,7 +22,9 @@ from ..core.errors import UserError
 from ..loop.instructions import system_prompt
 from ..judge.loop_review import LoopReviewer
 from ..core.messages import Kind, system, user
+from ..book.language import book_language, store_language
 from ..book.project import Project, writable_problem
+from ..core.language import detect_language
 from ..model.retry import Backoff
 from ..book.session import SessionState, UsageTotals
 from ..settings import Settings
@@ -163,9 +165,10 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
     prompt = prompt.strip()
     if not prompt:
         raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
+    language = settings.language or detect_language(prompt)
     messages = [
-        system(system_prompt(settings.max_iterations, plan_only=settings.plan_only,
-                             drafting=settings.writer_model is not None, prompt=prompt, reviews=reviews(settings))),
+        system(system_prompt(settings.max_iterations, plan_only=settings.plan_only, drafting=settings.writer_model
+                             is not None, prompt=prompt, reviews=reviews(settings), language=language)),
         user(Kind.TASK, prompt),
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url,
@@ -174,13 +177,13 @@ def _new_run(settings: Settings, prompt: str) -> tuple[SessionState, Workspace]:
     if problem:
         raise UserError(f"{problem}, so no project can be made under {settings.projects_dir}; choose another "
                         "folder with --projects-dir.")
-    return state, _workspace(settings)
+    return state, _workspace(settings, language=language)
 
 
-def _workspace(settings: Settings, project: Project | None = None) -> Workspace:
+def _workspace(settings: Settings, project: Project | None = None, language: str | None = None) -> Workspace:
     return Workspace(settings.projects_dir, project=project, chapter_words=settings.chapter_words,
                      plan_only=settings.plan_only, max_write_chars=settings.max_write_chars,
-                     owned={project.root} if project else set(), hold=lock.acquire)
+                     owned={project.root} if project else set(), hold=lock.acquire, language=language)
 
 
 def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple[SessionState, Workspace]:
@@ -189,9 +192,11 @@ def _recovered_run(settings: Settings, argument: str, note: str | None) -> tuple
     hold(found.project)
     for notice in found.notices:
         typer.echo(notice)
+    if settings.language is not None:
+        store_language(found.project, settings.language)
     rules = system(system_prompt(settings.max_iterations, found.project, settings.plan_only,
                                  settings.writer_model is not None, found.state.prompt if found.state else "",
-                                 reviews(settings)))
+                                 reviews(settings), book_language(found.project)))
     if found.state is not None:
         state = found.state
         author_edits = edits.find_edits(found.project, state.file_hashes)

@@ -17,6 +17,8 @@ from ..core.messages import Kind, Message, system, user
 from ..book.outline import chapter_target
 from ..book.project import Project
 from ..core.prompts import render
+from ..book.language import book_language
+from ..core.language import suffix, with_language
 from .reviews import StateLoader, is_stale, load_review, record_review, save_version
 from ..book.session import UsageTotals
 from ..guard.style import banned_phrases
@@ -90,12 +92,13 @@ def revision_messages(project: Project, name: str, text: str, review: Review,
                       chapter_words: int | None) -> list[Message]:
     """The writer's request: the chapter, the critic's notes and issues, the ledger, bible and outline entry."""
     entry, _ = outline_entry(project, name)
-    excerpt = ledger.ledger_for(project, name)
+    excerpt, language = ledger.ledger_for(project, name), book_language(project)
     request = render("revise_request.md.j2", filename=name, target=chapter_target(project, name, chapter_words),
                      overall=review.overall, scores=review.scores, reasons=review.reasons, notes=review.notes,
                      continuity_issues=review.continuity_issues, entry=entry,
-                     bible=story_bible(project, excerpt), ledger=excerpt, text=text)
-    return [system(render("revise_system.md.j2", banned_phrases=banned_phrases(project))), user(Kind.TASK, request)]
+                     bible=story_bible(project, excerpt), ledger=excerpt, text=text, unit=suffix(language))
+    system_text = render("revise_system.md.j2", banned_phrases=banned_phrases(project))
+    return [system(with_language(system_text, language)), user(Kind.TASK, request)]
 
 
 def flags_of(project: Project, name: str, text: str, chapter_words: int | None) -> list[str]:

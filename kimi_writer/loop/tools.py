@@ -16,8 +16,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..book import lock
 from ..model.client import ToolCallRequest
+from ..book.language import book_language, store_language
 from ..book.outline import chapter_number, chapter_target, is_chapter_file
 from ..book.project import MAX_PROJECT_NAME, STATE_DIR, Project, ProjectError, sanitize_project_name
+from ..core.language import of_target, suffix
 from ..core.prompts import render
 from ..guard.style import PROJECT_FILE as PROJECT_PHRASES
 from ..guard.style import banned_phrases, excerpt, find_hits
@@ -43,6 +45,7 @@ class Workspace:
     hold: Callable[[Project], str] = lambda project: ""  # locks a project for this run (lock.acquire); a notice
     reviewer: "Callable[[Project, str], ToolResult] | None" = None  # a critic: enables review_chapter
     review_landed: bool = False  # --review auto: every chapter write that lands is reviewed
+    language: str | None = None  # the book's language, stored in the project it creates (None: keep the project's)
 
     def require_project(self) -> Project:
         if self.project is None:
@@ -121,6 +124,8 @@ def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
             raise ToolFailure(str(error)) from None
         workspace.owned.add(project.root)
         workspace.project = project
+        if workspace.language is not None:
+            store_language(project, workspace.language)
         return _project_result(project, created, wanted, notice)
     raise ToolFailure(f"no free folder name for {wanted!r}; choose another project name")
 
@@ -166,12 +171,12 @@ def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
                           "outline.md and the story bible only; the chapters come in the next run")
     name, words = project.write(args.filename, args.content, args.mode)
     verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
-    target = chapter_target(project, name, workspace.chapter_words)
+    target, language = chapter_target(project, name, workspace.chapter_words), book_language(project)
     hits = [] if name == PROJECT_PHRASES else find_hits(args.content, banned_phrases(project))
-    text = render("write_result.md.j2", verb=verb, name=name, words=f"{words:,}",
+    text = render("write_result.md.j2", verb=verb, name=name, words=f"{words:,}", unit=suffix(language),
                   target=f"{target:,}" if target else "", chapter=chapter_number(name),
                   hits=[{"phrase": h.phrase, "line": h.line, "excerpt": excerpt(h)} for h in hits])
-    summary = f"wrote {name}: " + (f"{words:,} of {target:,} words" if target else f"{words:,} words")
+    summary = f"wrote {name}: " + of_target(words, target, language)
     if hits:
         summary += ", stock phrases: " + ", ".join(f'"{p}"' for p in dict.fromkeys(h.phrase for h in hits))
     return ToolResult(text, summary, written=(name, words))
@@ -204,7 +209,7 @@ def draft_chapter(workspace: Workspace, args: DraftChapterArgs) -> ToolResult:
         raise ToolFailure(f"{error}; try again, or write the chapter with write_file") from error
     finally:
         workspace.on_draft(args.filename, None)
-    summary = f"drafted {draft.name}: " + (f"{draft.words:,} of {target:,} words" if target else f"{draft.words:,} words")
+    summary = f"drafted {draft.name}: " + of_target(draft.words, target, book_language(project))
     return ToolResult(draft_result(draft, target, project), summary, written=(draft.name, draft.words))
 
 
