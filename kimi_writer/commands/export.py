@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..core.errors import UserError
+from ..core.language import amount
 from ..export.formats import DEFAULT_AUTHOR, Format, default_output, export
 from ..book.manuscript import Manuscript, load_manuscript
 from ..options import fail
@@ -25,9 +26,9 @@ def _shown(path: Path) -> str:
 def _report(book: Manuscript, path: Path) -> None:
     typer.echo(f'Exported "{book.title}" to {_shown(path)}')
     for number, chapter in enumerate(book.chapters, start=1):
-        typer.echo(f"  {number}. {chapter.title} ({chapter.name}): {chapter.words:,} words")
+        typer.echo(f"  {number}. {chapter.title} ({chapter.name}): {amount(chapter.words, book.language)}")
     count = len(book.chapters)
-    typer.echo(f"{count} {book.noun(count)}, {book.words:,} words.")
+    typer.echo(f"{count} {book.noun(count)}, {amount(book.words, book.language)}.")
     if book.unwritten:
         missing = ", ".join(f"{e.number}. {e.title}" if e.title else str(e.number) for e in book.unwritten)
         typer.echo(f"In the outline but not written yet: {missing}")

@@ -11,12 +11,14 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from ..book.language import book_language
 from ..book.locate import resume_command
 from ..book.manuscript import chapter_files, project_is_collection
 from ..book.outline import chapter_target, load_outline, part_noun
 from ..book.project import STATE_DIR, FileInfo, PathRefused, Project
 from ..judge.reviews import has_reviews, score_cell
 from ..book.session import STATE_FILE, RunRecord, SessionState
+from ..core.language import amount, language_name, unit, unit_name
 
 
 def load_state(project: Project) -> tuple[SessionState | None, str]:
@@ -40,13 +42,14 @@ def _modified(project: Project, info: FileInfo) -> str:
     return datetime.fromtimestamp((project.root / info.name).stat().st_mtime).strftime("%Y-%m-%d %H:%M")
 
 
-def chapter_table(project: Project, chapter_words: int | None = None) -> tuple[Table, int, int, int]:
-    """The table, and (chapters planned, planned chapters written, words in all chapters)."""
+def chapter_table(project: Project, chapter_words: int | None = None,
+                  language: str = "en") -> tuple[Table, int, int, int]:
+    """The table, and (chapters planned, planned chapters written, words (or 字) in all chapters)."""
     entries = load_outline(project)
     files = {number: info for number, info in chapter_files(project) if number is not None}
     table = Table(title=f"{project.name}: outline against manuscript")
     scored = has_reviews(project)  # a score column once the critic has reviewed a chapter
-    for column, justify in (("#", "right"), ("title", "left"), ("file", "left"), ("words", "right"),
+    for column, justify in (("#", "right"), ("title", "left"), ("file", "left"), (unit_name(language), "right"),
                             ("target", "right"), *((("score", "right"),) if scored else ()), ("modified", "left")):
         table.add_column(column, justify=justify)
     for entry in entries:
@@ -82,12 +85,14 @@ def export_command(project_root: Path) -> str:
 
 
 def print_status(project: Project, console: Console, chapter_words: int | None = None) -> None:
-    table, planned, written, words = chapter_table(project, chapter_words)
+    language = book_language(project)
+    table, planned, written, words = chapter_table(project, chapter_words, language)
     console.print(table)
     share = f" ({written / planned:.0%} of the outline)" if planned else " (no outline.md yet)"
     parts = part_noun(project_is_collection(project), 2)
-    console.print(f"Written: {written} of {planned} planned {parts}{share}, {words:,} words in {parts}.",
+    console.print(f"Written: {written} of {planned} planned {parts}{share}, {amount(words, language)} in {parts}.",
                   soft_wrap=True)
+    console.print(f"Language: {language} ({language_name(language)}), counted in {unit(language)}.", soft_wrap=True)
     state, why = load_state(project)
     if state is None or not state.runs:
         console.print(f"Last run: {why or 'no run recorded yet'}.", soft_wrap=True)
