@@ -7,6 +7,7 @@ from datetime import datetime
 
 from . import compression
 from ..model.api_errors import Scrubber
+from ..book.language import book_language
 from .display import PlainDisplay, RunFigures, RunSummary
 from ..core.errors import AgentStop, ExitCode, Finished, IterationLimitReached, SaveFailed
 from ..book.locate import resume_command
@@ -124,7 +125,7 @@ class RunEnd:
                               usage.completion_tokens, usage.cost(price), usage.estimated_requests > 0,
                               runs=len(self.state.runs))
         return RunSummary(outcome, str(project.root) if project else None, sorted(self.state.written.items()),
-                          this_run, book)
+                          this_run, book, book_language(project) if project else "en")
 
 
 def interrupted(interrupt: BaseException) -> tuple[ExitCode, str]:
