@@ -121,3 +121,48 @@ def test_a_bad_language_tag_is_one_sentence(run_cli):
     assert result.returncode == 2
     assert "--language must be a language tag such as zh, zh-Hant, ja or en" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+STUFFED = "# 第三章 余波\n\n" + "\n\n".join(
+    f"{paragraph}他深吸一口气，嘴角勾起一抹苦笑，眼中闪过一丝不易察觉的光。这不是结束，而是开始。空气仿佛凝固了。"
+    for paragraph in PLAIN.split("\n\n"))
+
+
+def lint_book(tmp_path: Path, chapters: dict[str, str], *extra: str):
+    root = tmp_path / "projects/Lint_Me"
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "outline.md").write_text(OUTLINE, encoding="utf-8")
+    for name, text in chapters.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return run_offline(tmp_path, "lint", "Lint_Me", *extra)
+
+
+def test_lint_flags_a_chapter_stuffed_with_stock_phrases_and_not_a_plain_one(tmp_path):
+    result = lint_book(tmp_path, {"chapter_01.md": CHAPTER_1, "chapter_02.md": STUFFED})
+    assert result.returncode == 0, result.stdout + result.stderr  # warnings only: no banned phrase of the project
+    flavour = [line for line in result.stdout.splitlines() if "AI flavour" in line]
+    assert len(flavour) == 1 and flavour[0].startswith("chapter_02.md:3: warning: AI flavour (AI味): slop index ")
+    assert "深吸一口气 ×13" in flavour[0] and "嘴角勾起一抹 ×13" in flavour[0]
+    assert not [line for line in result.stdout.splitlines() if line.startswith("chapter_01.md") and "AI" in line]
+    own = [line for line in result.stdout.splitlines() if line.startswith("chapter_01.md")]
+    assert own == [f"chapter_01.md: warning: {han(CHAPTER_1):,}字 against a target of 3,000 (20%)"]  # its length only
+
+
+def test_the_verdict_does_not_depend_on_script_quotes_or_punctuation_width(tmp_path):
+    from opencc import OpenCC
+
+    traditional = OpenCC("s2t").convert(STUFFED).replace("“", "「").replace("”", "」").replace("，", ",")
+    plain = OpenCC("s2t").convert(CHAPTER_1).replace("“", "「").replace("”", "」").replace("。", ".")
+    result = lint_book(tmp_path, {"chapter_01.md": plain, "chapter_02.md": traditional})
+    flavour = [line for line in result.stdout.splitlines() if "AI flavour" in line]
+    assert len(flavour) == 1 and flavour[0].startswith("chapter_02.md:3: warning: AI flavour (AI味)")
+
+
+def test_a_projects_own_banned_phrases_work_in_chinese(tmp_path):
+    root = tmp_path / "projects/Lint_Me"
+    root.mkdir(parents=True)
+    (root / "banned_phrases.txt").write_text("# 本书禁用\n铁桶叮叮当当\n", encoding="utf-8")
+    result = lint_book(tmp_path, {"chapter_01.md": CHAPTER_1})
+    assert result.returncode == 1
+    assert 'chapter_01.md:3: "铁桶叮叮当当"' in result.stdout
+    assert "1 banned phrase in 1 of 1 chapter." in result.stderr

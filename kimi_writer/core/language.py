@@ -97,16 +97,18 @@ def is_english(language: str) -> bool:
     return primary(language) == "en"
 
 
-def language_rules(language: str) -> str:
-    """What a model is told about the book's language: nothing for English (its prompts stay as they are)."""
+def language_rules(language: str, avoid: tuple[str, ...] = ()) -> str:
+    """What a model is told about the book's language (and the stock phrases of that language to
+    `avoid`): nothing for English, whose prompts stay as they are."""
     if is_english(language):
         return ""
-    return render("language_rules.md.j2", name=language_name(language), tag=language, chars=is_cjk(language))
+    return render("language_rules.md.j2", name=language_name(language), tag=language, chars=is_cjk(language),
+                  avoid=avoid)
 
 
-def with_language(system_text: str, language: str) -> str:
+def with_language(system_text: str, language: str, avoid: tuple[str, ...] = ()) -> str:
     """A system prompt with the book's language rules after it (unchanged for English)."""
-    rules = language_rules(language)
+    rules = language_rules(language, avoid)
     return f"{system_text}\n\n{rules}" if rules else system_text
 
 

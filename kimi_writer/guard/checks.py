@@ -30,6 +30,7 @@ from typing import Literal, NamedTuple
 from ..book.manuscript import reading_order
 from ..book.outline import chapter_target
 from ..book.project import Project, count_words
+from . import zh
 from .style import Hit, banned_phrases, find_hits
 
 Kind = Literal["stock_phrase", "opener", "repeated_phrase", "recurring_phrase", "uniform_sentences", "length"]
@@ -341,6 +342,9 @@ def length(words: int, target: int | None) -> Finding | None:
 
 
 def _check(name: str, text: str, phrases: list[str], target: int | None) -> tuple[ChapterChecks, list[_Token], dict]:
+    if zh.is_cjk_text(text):  # Chinese or Japanese prose: checked by characters (zh.py)
+        report = zh.check(text, target, [(hit.phrase, hit.line) for hit in find_hits(text, phrases)])
+        return ChapterChecks(name, findings=[Finding(*f) for f in report.findings], **report.figures), [], {}
     sentences = split_sentences(text)
     mean, spread = sentence_stats(sentences)
     words, hits, found = count_words(text), find_hits(text, phrases), tokens(sentences)

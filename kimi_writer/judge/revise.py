@@ -17,6 +17,7 @@ from ..core.messages import Kind, Message, system, user
 from ..book.outline import chapter_target
 from ..book.project import Project
 from ..core.prompts import render
+from ..guard.zh import phrases_to_avoid
 from ..book.language import book_language
 from ..core.language import suffix, with_language
 from .reviews import StateLoader, is_stale, load_review, record_review, save_version
@@ -98,7 +99,7 @@ def revision_messages(project: Project, name: str, text: str, review: Review,
                      continuity_issues=review.continuity_issues, entry=entry,
                      bible=story_bible(project, excerpt), ledger=excerpt, text=text, unit=suffix(language))
     system_text = render("revise_system.md.j2", banned_phrases=banned_phrases(project))
-    return [system(with_language(system_text, language)), user(Kind.TASK, request)]
+    return [system(with_language(system_text, language, phrases_to_avoid(language))), user(Kind.TASK, request)]
 
 
 def flags_of(project: Project, name: str, text: str, chapter_words: int | None) -> list[str]:

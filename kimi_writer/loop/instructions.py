@@ -9,6 +9,7 @@ from ..book.manuscript import project_is_collection
 from ..book.project import Project
 from ..core.language import with_language
 from ..core.prompts import render
+from ..guard.zh import phrases_to_avoid
 from ..guard.style import banned_phrases
 
 _ASKS_FOR_STORIES = re.compile(r"\b(stories|collection|anthology)\b", re.IGNORECASE)
@@ -36,4 +37,4 @@ def system_prompt(max_iterations: int, project: Project | None = None, plan_only
         parts.append(render("review_rules.md.j2", auto=reviews == "auto"))
     if plan_only:
         parts.append(render("plan_only.md.j2"))
-    return with_language("\n\n".join(parts), language)
+    return with_language("\n\n".join(parts), language, phrases_to_avoid(language))

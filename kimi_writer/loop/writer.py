@@ -20,6 +20,7 @@ from ..book.outline import (OutlineEntry, chapter_number, chapters_named, load_o
                       read_outline, set_up_by)
 from ..book.project import Project
 from ..core.prompts import render
+from ..guard.zh import phrases_to_avoid
 from ..book.language import book_language
 from ..core.language import suffix, with_language
 from ..model.retry import Backoff
@@ -124,7 +125,8 @@ def writer_messages(project: Project, filename: str, brief: str, target_words: i
     previous_name, previous_tail, previous_synopsis = previous_chapter(project, filename)
     ledger, language = ledger_for(project, filename), book_language(project)
     return [
-        system(with_language(render("writer_system.md.j2", banned_phrases=banned_phrases(project)), language)),
+        system(with_language(render("writer_system.md.j2", banned_phrases=banned_phrases(project)), language,
+                             phrases_to_avoid(language))),
         user(Kind.TASK, render(
             "writer_request.md.j2", filename=filename, brief=brief, target_words=target_words, unit=suffix(language),
             bible=story_bible(project, ledger), ledger=ledger, previous_name=previous_name,
