@@ -14,6 +14,7 @@ from . import book_context, compression
 from ..book import edits
 from ..model.client import AssistantTurn, ToolCallRequest
 from ..core.errors import ContextFull, FatalModelError
+from ..book.language import book_language
 from ..book.locate import resume_command
 from ..core.messages import HistoryRequest, Kind, Message
 from ..book.outline import chapter_number
@@ -94,8 +95,10 @@ class Window:
     def _compress_before(self, split: int) -> bool:
         self.notices.notice(f"Compressing {split} older messages into a summary…")
         try:
+            project = self.workspace.project
             summary = compression.summarize(lambda request: self.summarize(request, self._summary_tokens()),
-                                            self.state.messages[:split], self.settings.token_limit // 2)
+                                            self.state.messages[:split], self.settings.token_limit // 2,
+                                            book_language(project) if project is not None else "en")
         except (FatalModelError, ValueError) as error:
             self.notices.notice(f"Compression failed ({error}); keeping the full history.")
             return False
