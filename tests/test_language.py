@@ -34,7 +34,7 @@ def test_chinese_and_japanese_are_counted_by_characters_and_latin_words_as_words
     assert count_words(japanese) == sum(1 for c in japanese if c not in "、。「」")
     assert count_words("Hale said — nothing, and the fog came in.") == 9  # English as before: split on spaces
     assert unit("zh") == unit("ja") == unit("zh-Hant") == "chars" and unit("en") == unit("fr") == "words"
-    assert amount(3254, "zh") == "3,254字" and amount(3254, "ja") == "3,254 chars" and amount(1, "en") == "1 word"
+    assert amount(3254, "zh") == "3,254字" and amount(3254, "ja") == "3,254 chars" and amount(1, "en") == "1 words"
     assert of_target(3254, 3000, "zh") == "3,254 of 3,000字" and of_target(12, None, "en") == "12 words"
 
 

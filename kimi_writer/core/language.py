@@ -61,11 +61,9 @@ def unit(language: str) -> Unit:
 
 
 def amount(count: int, language: str) -> str:
-    """A count with its unit as the console shows it: "3,254字", "3,254 chars", "3,254 words"."""
-    if primary(language) == "zh":
-        return f"{count:,}字"
-    noun = unit(language)
-    return f"{count:,} {noun[:-1] if count == 1 else noun}"
+    """A count with its unit as the console shows it: "3,254字", "3,254 chars", "3,254 words"
+    (the plural always, as the English console has always said it)."""
+    return f"{count:,}{suffix(language)}"
 
 
 def suffix(language: str) -> str:

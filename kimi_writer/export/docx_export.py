@@ -107,7 +107,9 @@ def body_blocks(markdown_text: str) -> list[Block]:
 def about_words(words: int, language: str = "en") -> str:
     """"about 82,400 words" (or "约82,400字"): rounded to the nearest hundred (the exact count under a hundred)."""
     rounded = (words + 50) // 100 * 100 if words >= 100 else words
-    return f"约{amount(rounded, language)}" if primary(language) == "zh" else f"about {amount(rounded, language)}"
+    if is_cjk(language):
+        return f"约{amount(rounded, language)}" if primary(language) == "zh" else f"about {amount(rounded, language)}"
+    return f"about {rounded:,} word{'s' if rounded != 1 else ''}"
 
 
 def east_asian_font(language: str) -> tuple[str, str, str] | None:

@@ -19,7 +19,7 @@ from ..model.client import ToolCallRequest
 from ..book.language import book_language, store_language
 from ..book.outline import chapter_number, chapter_target, is_chapter_file
 from ..book.project import MAX_PROJECT_NAME, STATE_DIR, Project, ProjectError, sanitize_project_name
-from ..core.language import of_target, suffix
+from ..core.language import amount, count_words, of_target, suffix
 from ..core.prompts import render
 from ..guard.style import PROJECT_FILE as PROJECT_PHRASES
 from ..guard.style import banned_phrases, excerpt, find_hits
@@ -183,8 +183,9 @@ def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
 
 
 def read_file(workspace: Workspace, args: ReadFileArgs) -> ToolResult:
-    name, text = workspace.require_project().read(args.filename)
-    return ToolResult(text, f"read {name}: {len(text.split()):,} words")
+    project = workspace.require_project()
+    name, text = project.read(args.filename)
+    return ToolResult(text, f"read {name}: {amount(count_words(text), book_language(project))}")
 
 
 def list_files(workspace: Workspace, args: ListFilesArgs) -> ToolResult:
@@ -192,7 +193,8 @@ def list_files(workspace: Workspace, args: ListFilesArgs) -> ToolResult:
     files = project.files()
     if not files:
         return ToolResult(f"Project '{project.name}' has no files yet.", "listed files: none")
-    lines = [f"- {f.name}: {f.words:,} words" for f in files]
+    language = book_language(project)
+    lines = [f"- {f.name}: {amount(f.words, language)}" for f in files]
     return ToolResult(f"Files in '{project.name}':\n" + "\n".join(lines), f"listed {len(files)} files")
 
 
