@@ -62,6 +62,9 @@ def test_a_chinese_book_from_write_to_export(server, run_cli, writer, tmp_path):
     assert tool_results(server)["call_3"].startswith(
         f"Created chapter_01.md: it now holds {first:,} of the 3,000字 targeted for chapter 1.")
     assert f"wrote chapter_01.md: {first:,} of 3,000字" in result.stdout
+    later = json.dumps([r["messages"] for r in server.requests], ensure_ascii=False)
+    assert f"[{first:,}字 saved to chapter_01.md" in later  # the stub of the write in the history
+    assert f"- chapter_01.md ({first:,}字): 林默在茶馆。" in later  # the book context
     request = writer.requests[0]["messages"]
     assert request[1]["content"].startswith("Write chapter_02.md, about 3,000字.")  # the target of 三千字
     assert "The book is written in Chinese" in request[0]["content"]

@@ -19,6 +19,8 @@ from ..book.manuscript import chapter_files, project_is_collection, unwritten_ch
 from ..core.messages import Kind, Message, user
 from ..book.outline import load_outline, part_filename, read_outline
 from ..book.project import Project
+from ..book.language import book_language
+from ..core.language import suffix
 from ..core.prompts import render
 
 TAIL_WORDS = 500
@@ -28,10 +30,11 @@ RECENT_TURNS = 1
 LEDGER_TOKENS = 360  # of continuity.md in the book context, which lists every chapter's summary as well
 
 
-def stub_write(message: Message, call_id: str, name: str, words: int, text: str) -> Message:
-    """A copy of `message` in which the content argument of a landed write is a short stub."""
+def stub_write(message: Message, call_id: str, name: str, words: int, text: str, unit: str = " words") -> Message:
+    """A copy of `message` in which the content argument of a landed write is a short stub (`unit`: what
+    follows the count, " words" or "字")."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()] or [""]
-    stub = render("write_stub.md.j2", name=name, words=words, first=_clip(lines[0]), last=_clip(lines[-1]))
+    stub = render("write_stub.md.j2", name=name, words=words, unit=unit, first=_clip(lines[0]), last=_clip(lines[-1]))
     calls = [call.model_copy(update={"arguments": _stubbed(call.arguments, stub)}) if call.id == call_id else call
              for call in message.tool_calls]
     return message.model_copy(update={"tool_calls": calls})
@@ -112,7 +115,7 @@ def book_context(project: Project, summaries: dict[str, str]) -> str:
     ledger = next_chapter_ledger(project)
     return render("book_context.md.j2", project_name=project.name, outline=read_outline(project),
                   bible=story_bible(project, ledger), ledger=ledger, summaries=listed, tail=tail,
-                  tail_name=tail_name, parts="Stories" if collection else "Chapters")
+                  tail_name=tail_name, parts="Stories" if collection else "Chapters", unit=suffix(book_language(project)))
 
 
 def _cut(text: str, limit: int, name: str) -> str:

@@ -10,7 +10,8 @@ from pathlib import Path
 from ..model.client import AssistantTurn
 from ..core.messages import Kind, Message, system, user
 from ..book.project import Project, atomic_write_text
-from ..core.language import with_language
+from ..book.language import book_language
+from ..core.language import suffix, with_language
 from ..core.prompts import render
 from ..book.session import SessionState
 from ..core.tokens import count_text
@@ -96,7 +97,7 @@ def local_summary(state: SessionState, project: Project) -> str:
     last_words = next((str(m.content) for m in reversed(state.messages) if m.kind == Kind.REPLY and m.content), "")
     return render("checkpoint_summary.md.j2", prompt=state.prompt, files=project.files(),
                   iteration=state.iteration, outcome=state.outcome or "", earlier=latest,
-                  last_words=_excerpt(last_words))
+                  last_words=_excerpt(last_words), unit=suffix(book_language(project)))
 
 
 def compressed_history(messages: list[Message], split: int, summary: str) -> list[Message]:

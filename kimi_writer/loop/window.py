@@ -15,6 +15,7 @@ from ..book import edits
 from ..model.client import AssistantTurn, ToolCallRequest
 from ..core.errors import ContextFull, FatalModelError
 from ..book.language import book_language
+from ..core.language import suffix
 from ..book.locate import resume_command
 from ..core.messages import HistoryRequest, Kind, Message
 from ..book.outline import chapter_number
@@ -134,7 +135,8 @@ class Window:
             self.state.chapter_summaries[name] = given.strip() if isinstance(given, str) and given.strip() \
                 else book_context.extractive_summary(text)
         index = next(i for i in reversed(range(len(messages))) if messages[i].kind == Kind.REPLY)
-        messages[index] = book_context.stub_write(messages[index], call.id, name, words, text)
+        messages[index] = book_context.stub_write(messages[index], call.id, name, words, text,
+                                                  suffix(book_language(self.workspace.project)))
         self.version += 1
 
 
