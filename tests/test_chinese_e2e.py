@@ -118,6 +118,12 @@ def test_language_flag_overrides_the_prompt_and_english_stays_english(server, ru
     assert "The book is written in" not in systems[0] + systems[1]  # English prompts as they were
     assert "The book is written in Chinese (traditional characters) (language tag `zh-Hant`)" in systems[2]
 
+    server.add(Turn(content="done"))  # --recover --language changes a book's stored language
+    resumed = run_cli("write", "--recover", "Book_0", "--language", "zh")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert json.loads((tmp_path / "projects/Book_0/.kimi_writer/book.json").read_text()) == {"language": "zh"}
+    assert "The book is written in Chinese (language tag `zh`)" in server.requests[-1]["messages"][0]["content"]
+
 
 def test_a_bad_language_tag_is_one_sentence(run_cli):
     result = run_cli("write", "x", "--language", "中文!")
