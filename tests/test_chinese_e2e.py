@@ -88,6 +88,7 @@ def test_a_chinese_book_from_write_to_export(server, run_cli, writer, tmp_path):
     assert (project / "Ye_Yu.md").read_text().count("# 第一章 夜雨") == 1
     html = (project / "Ye_Yu.html").read_text()
     assert '<html lang="zh">' in html and "<h1>第二章 旧案</h1>" in html and "Chapter 1" not in html
+    assert "<h2>目录</h2>" in html
     with zipfile.ZipFile(project / "Ye_Yu.epub") as epub:
         assert "<dc:language>zh</dc:language>" in epub.read("EPUB/content.opf").decode()
         pages = [name for name in epub.namelist() if name.endswith(".xhtml")]

@@ -18,9 +18,11 @@ from markupsafe import Markup
 
 from ..book.manuscript import Manuscript
 from ..book.project import atomic_write_text, replace_atomically
+from ..core.language import primary
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_AUTHOR = "kimi-writer"
+CONTENTS = {"zh": "目录", "ja": "目次", "ko": "목차"}  # the contents' heading in HTML and EPUB; else "Contents"
 
 
 class Format(str, Enum):
@@ -103,7 +105,11 @@ def to_html(book: Manuscript, author: str) -> str:
     chapters = [{"id": f"chapter-{index}", "title": chapter.title, "html": Markup(html)}
                 for index, (chapter, html) in enumerate(zip(book.chapters, chapter_html(book)), start=1)]
     return _templates().get_template("book.html.j2").render(
-        title=book.title, author=author, language=book.language, css=Markup(_css()), chapters=chapters)
+        title=book.title, author=author, language=book.language, contents=contents_heading(book.language), css=Markup(_css()), chapters=chapters)
+
+
+def contents_heading(language: str) -> str:
+    return CONTENTS.get(primary(language), "Contents")
 
 
 def write_epub(book: Manuscript, author: str, path: Path) -> None:
@@ -126,7 +132,7 @@ def write_epub(book: Manuscript, author: str, path: Path) -> None:
         result.add_item(page)
     result.toc = chapters
     result.add_item(epub.EpubNcx())
-    result.add_item(epub.EpubNav(title="Contents"))
+    result.add_item(epub.EpubNav(title=contents_heading(book.language)))
     result.spine = [title_page, "nav", *chapters]
     replace_atomically(path, lambda handle: epub.write_epub(handle, result, {"raise_exceptions": True}))
 
