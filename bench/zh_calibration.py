@@ -69,7 +69,7 @@ def table(corpus: Path, transform=lambda text: text, per_file: bool = False) -> 
 def summary(title: str, sides: dict[str, list[dict]]) -> None:
     human, ai = sides["human"], sides["ai"]
     print(f"\n{title}")
-    print(f"| measure | AUC | human median | AI median |\n|---|---|---|---|")
+    print("| measure | AUC | human median | AI median |\n|---|---|---|---|")
     for key in ("index", "stock", "words", "contrast", "similes", "baseline"):
         h, a = sorted(r[key] for r in human), sorted(r[key] for r in ai)
         name = "slop index" if key == "index" else "baseline: 18 AI-flavour words" if key == "baseline" else key
