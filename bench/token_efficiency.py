@@ -73,9 +73,15 @@ def prompt_tokens(request: dict) -> int:
     return tools + sum(estimate_message(m) for m in request["messages"])
 
 
+def arc_summary(body: dict) -> Turn | None:
+    """The answer to a request without tools (an arc summary, issue 26); the script answers the rest."""
+    return None if body.get("tools") else Turn(content="Hale follows the lamplighters' debts from the docks to "
+                                                        "the bridge; Ada hides the ledger; the clerk lies.")
+
+
 def run(turns: list[Turn], args: list[str], home: Path) -> dict:
     """Run the CLI once against a fresh server; wall time, child CPU time, requests, tokens."""
-    with ScriptedServer(turns) as server:
+    with ScriptedServer(turns, responder=arc_summary) as server:
         env = clean_env(home, KIMI_WRITER_API_KEY="bench", KIMI_WRITER_BASE_URL=server.base_url)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()

@@ -46,7 +46,7 @@ def request_tokens(project: Project, name: str, brief: str, with_outline: bool) 
     messages = writer.writer_messages(project, name, brief, None)
     if not with_outline:
         outline = writer.outline_context(project, name)
-        messages[1] = {**messages[1], "content": messages[1]["content"].replace("\n\n" + outline, "")}
+        messages[1] = messages[1].model_copy(update={"content": messages[1].content.replace("\n\n" + outline, "")})
     return sum(estimate_message(m) for m in messages)
 
 

@@ -50,7 +50,7 @@ def measure(text: str) -> dict:
     normal = zh.normalize(text)
     kinds = [finding[0] for finding in report.findings]
     size = zh.count_words(normal) or 1
-    return {"index": report.slop_index, **report.slop_parts, "flagged": "ai_flavour" in kinds,
+    return {"index": report.slop_index, **report.slop_parts, "flagged": "slop_index" in kinds,
             "openers": kinds.count("opener"), "repeats": kinds.count("repeated_phrase"),
             "baseline": sum(normal.count(word) for word in BASELINE) * 1000 / size}
 

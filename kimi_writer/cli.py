@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import draft, export, lint, outline, review, revise, status, write
+from .commands import books, demo, doctor, draft, export, import_, lint, outline, review, revise, status, write
 from .options import Command, VersionOption
 
 app = typer.Typer(
@@ -25,6 +25,10 @@ app.command(cls=Command)(draft.draft)
 app.command("export", cls=Command)(export.export_command)
 app.command("lint", cls=Command)(lint.lint_command)
 app.command("status", cls=Command)(status.status_command)
+app.command("list", cls=Command)(books.list_command)
 app.command("outline", cls=Command)(outline.outline_command)
 app.command("review", cls=Command)(review.review_command)
 app.command("revise", cls=Command)(revise.revise_command)
+app.command("demo", cls=Command)(demo.demo_command)
+app.command("doctor", cls=Command)(doctor.doctor_command)
+app.command("import", cls=Command)(import_.import_command)

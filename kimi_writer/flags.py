@@ -6,7 +6,10 @@ The flag's name, type, environment variable and default all come from the settin
 
 from __future__ import annotations
 
+JSON_EVENTS = "Print the run's events as JSON lines (docs/schema/event.json) instead of the console view."
+
 WRITE_FLAGS = {
+    "continue_": "Continue the book named by the argument (a project folder or name), with this note on what happens next.",
     "projects_dir": "Folder for projects.",
     "model": "Model name.",
     "base_url": "OpenAI-compatible API URL.",
@@ -29,5 +32,7 @@ WRITE_FLAGS = {
     "review": "'auto': the critic reviews every chapter that lands and the planner reads the review; 'off'.",
     "critic_model": ("The model that reviews chapters (--review auto, review_chapter).", "the --model"),
     "critic_base_url": ("The critic model's API URL.", "the --base-url"),
+    "force": "Let the agent replace or extend the author's imported chapters (never without it).",
     "show_reasoning": "Keep each turn's full reasoning on screen, not just how long the model thought.",
+    "json_output": JSON_EVENTS,
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from .core.errors import ExitCode, Interrupted
+from .core.errors import ExitCode, Interrupted, mute_stdout
 
 SIGNALS = {"SIGINT": ("Ctrl+C", ExitCode.INTERRUPTED), "SIGTERM": ("SIGTERM", ExitCode.TERMINATED),
            "SIGHUP": ("SIGHUP", ExitCode.HANGUP)}
@@ -43,3 +43,6 @@ def main() -> None:
         app()
     except (KeyboardInterrupt, Interrupted) as interrupt:
         exit_interrupted(interrupt)
+    except BrokenPipeError:  # `kimi-writer status X | head -1`: the reader has all it wanted
+        mute_stdout()
+        raise SystemExit(int(ExitCode.PIPE_CLOSED)) from None

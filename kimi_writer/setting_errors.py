@@ -21,9 +21,12 @@ BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more
           "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
 
 
+FLAG_NAMES = {"json_output": "--json"}  # settings whose flag is not their field's name
+
+
 def flag_name(field: str) -> str:
-    """The command-line flag of a setting: max_iterations -> --max-iterations."""
-    return "--" + field.replace("_", "-")
+    """The command-line flag of a setting: max_iterations -> --max-iterations, continue_ -> --continue."""
+    return FLAG_NAMES.get(field) or "--" + field.rstrip("_").replace("_", "-")
 
 
 def env_names(field: str) -> list[str]:
@@ -88,6 +91,8 @@ def _requirement(error: dict) -> str:
     if kind == "missing":
         return "is missing"
     if kind == "language_tag":
+        return error["msg"]
+    if kind == "url_invalid":
         return error["msg"]
     return "is not valid: " + error["msg"][:1].lower() + error["msg"][1:]
 

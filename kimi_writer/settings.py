@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import re
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -26,6 +27,19 @@ def language_tag(tag: str) -> str:
     first, *rest = tag.replace("_", "-").split("-")
     return "-".join([first.lower()] + [part.title() if len(part) == 4 else part.upper() if len(part) == 2
                                        else part.lower() for part in rest])
+
+
+URL_RULE = "must be a whole URL that starts with http:// or https://, such as https://api.moonshot.ai/v1"
+
+
+def url_problem(url: str) -> bool:
+    """Whether `url` is not a usable server address (no http/https scheme, no host, a bad port, spaces)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+    except ValueError:
+        return True
+    return parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url)
 
 
 class Price(BaseModel):
@@ -82,7 +96,11 @@ class Settings(BaseSettings):
     provider: Literal["remote", "local"] | None = None  # None: remote, or local when no key is set
     model_path: Path | None = None  # a GGUF file for the local provider
     plan_only: bool = False
+    force: bool = False  # write --force: the agent may replace the author's imported chapters
+    continue_: str | None = Field(  # write PROJECT --continue "what happens next": resume PROJECT with this note
+        default=None, validation_alias=AliasChoices("KIMI_WRITER_CONTINUE"))
     show_reasoning: bool = False  # keep each turn's full reasoning in the scrollback
+    json_output: bool = False  # --json: the run's events as JSON lines on stdout instead of the console view
     writer_model: str | None = None  # a second model that drafts chapters (draft_chapter)
     writer_base_url: str | None = None  # default: base_url
     writer_api_key: SecretStr | None = None  # KIMI_WRITER_WRITER_API_KEY; default: api_key
@@ -101,6 +119,14 @@ class Settings(BaseSettings):
             return None if value is None else language_tag(value)
         except ValueError:
             raise PydanticCustomError("language_tag", "must be a language tag such as zh, zh-Hant, ja or en") from None
+
+    @field_validator("base_url", "writer_base_url", "critic_base_url")
+    @classmethod
+    def _whole_url(cls, url: str | None) -> str | None:
+        """A server's address must be whole: http:// or https://, a host; a missing scheme is never guessed."""
+        if url is not None and url_problem(url):
+            raise PydanticCustomError("url_invalid", URL_RULE)
+        return url
 
     @model_validator(mode="after")
     def _default_compress_at(self) -> "Settings":

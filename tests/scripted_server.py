@@ -438,6 +438,13 @@ class ScriptedServer:
         with self._lock:
             return len(self._turns)
 
+    def drop_remaining(self) -> int:
+        """Forget the scripted turns not served (a run that stopped early); how many there were."""
+        with self._lock:
+            left = len(self._turns)
+            self._turns.clear()
+            return left
+
     def assert_complete(self) -> None:
         """Fail if turns are left over or any violation was recorded."""
         with self._lock:

@@ -15,7 +15,7 @@ OUTLINE = """# The Lamplighter's Debt
 2. The Docks — Hale does not believe the clerk. (~450 words)
 3. Westminster Bridge — Hale chooses. (~450 words)
 """
-CLEAN = f"No banned phrases in 3 chapters ({len(banned_phrases())} phrases checked)."
+CLEAN = f"No findings in 3 chapters ({len(banned_phrases())} phrases checked; slop index up to "
 
 
 def write_book(projects: Path, *chapters: str) -> Path:
@@ -28,57 +28,67 @@ def write_book(projects: Path, *chapters: str) -> Path:
     return root
 
 
-def test_a_varied_book_on_target_has_no_warnings_even_with_strict(tmp_path):
+def test_a_varied_book_on_target_has_no_findings_even_with_strict(tmp_path):
     write_book(tmp_path / "projects", FOG, DOCKS, BRIDGE)
     for args in ([], ["--strict"]):
         result = run_offline(tmp_path, "lint", "Lamplighter", *args)
-        assert (result.returncode, result.stdout, result.stderr) == (0, "", CLEAN + "\n"), args
+        assert (result.returncode, result.stdout) == (0, ""), args
+        assert result.stderr.startswith(CLEAN), args
 
 
-def test_a_repeated_opener_and_phrase_are_warnings_that_fail_only_under_strict(tmp_path):
-    write_book(tmp_path / "projects", FOG, REPETITIVE, BRIDGE)
+def test_eight_sentences_opening_alike_are_a_warning_that_fails_only_under_strict(tmp_path):
+    same = " ".join(f"Hale did not answer {n}." for n in ("at first", "the clerk", "the door", "the note",
+                                                          "the river", "the bell", "the boy", "at all"))
+    write_book(tmp_path / "projects", FOG, DOCKS + "\n" + same + "\n", BRIDGE)
     plain = run_offline(tmp_path, "lint", "Lamplighter")
     strict = run_offline(tmp_path, "lint", "Lamplighter", "--strict")
 
     assert plain.stdout.splitlines() == [
-        "chapter_02.md: warning: 136 words against a target of 450 (30%)",
-        'chapter_02.md:3: warning: "the colour of old bruises" 3 times (lines 3, 11, 19)',
-        'chapter_02.md:7: warning: 4 sentences open with "Hale did not" (lines 7, 11, 19)',
-    ]
-    assert plain.stderr.splitlines() == [CLEAN, "3 warnings in 1 of 3 chapters."]
+        'chapter_02.md:19: warning: 9 sentences open with "Hale did not" (lines 19, 33)']
+    assert plain.stderr.splitlines()[0].startswith("1 finding in 1 of 3 chapters; slop index up to ")
     assert plain.returncode == 0
     assert (strict.returncode, strict.stdout, strict.stderr) == (1, plain.stdout, plain.stderr)
 
 
-def test_banned_phrases_come_first_and_exit_1_with_or_without_strict(tmp_path):
+def test_a_repeat_novelists_also_make_is_not_a_warning(tmp_path):
+    # an opener four times and a phrase three times in a chapter: Dickens and Austen do as much
+    write_book(tmp_path / "projects", FOG, REPETITIVE.replace("(~", "("), BRIDGE)
+    result = run_offline(tmp_path, "lint", "Lamplighter", "--strict")
+    assert result.stdout.splitlines() == ["chapter_02.md: warning: 136 words against a target of 450 (30%)"]
+
+
+def test_the_projects_own_banned_phrases_are_errors_and_one_stock_phrase_is_not_a_warning(tmp_path):
     book = write_book(tmp_path / "projects", FOG, DOCKS, BRIDGE)
     (book / "chapter_03.md").write_text(BRIDGE.replace("He had the ledger", "He had a testament to it, the ledger"),
                                         encoding="utf-8")
+    assert run_offline(tmp_path, "lint", "Lamplighter", "--strict").returncode == 0
+    (book / "banned_phrases.txt").write_text("a testament to it\n", encoding="utf-8")
     for args in ([], ["--strict"]):
         result = run_offline(tmp_path, "lint", "Lamplighter", *args)
         assert result.returncode == 1
-        assert result.stdout.splitlines() == [
-            'chapter_03.md:9: "a testament to"',
-            "chapter_03.md: warning: 1 stock phrase in 442 words (2.3 per 1,000 words)",
-        ]
-        assert result.stderr.splitlines() == ["1 banned phrase in 1 of 3 chapters.", "1 warning in 1 of 3 chapters."]
+        assert result.stdout.splitlines() == ['chapter_03.md:9: error: banned phrase "a testament to it"']
 
 
-def test_a_distinctive_phrase_recurring_in_three_chapters_is_a_warning_in_each(tmp_path):
+def test_stock_phrases_at_ai_density_are_a_warning(tmp_path):
+    stock = "\nIt was a testament to his nerve. The tension was palpable. She couldn't help but smile.\n"
+    write_book(tmp_path / "projects", FOG, DOCKS + stock, BRIDGE)
+    result = run_offline(tmp_path, "lint", "Lamplighter")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0].startswith("chapter_02.md: warning: 3 stock phrases in ")
+    assert result.stdout.splitlines()[0].endswith(
+        '(6.4 per 1,000 words): "a testament to" (line 33), "the tension was palpable" (line 33), '
+        '"couldn\'t help but" (line 33)')
+
+
+def test_a_distinctive_phrase_recurring_in_four_chapters_is_a_warning_in_each(tmp_path):
     bruise = "\nThe sky was the colour of old bruises.\n"
-    write_book(tmp_path / "projects", FOG + bruise, DOCKS + bruise, BRIDGE + bruise)
+    write_book(tmp_path / "projects", FOG + bruise, DOCKS + bruise, BRIDGE + bruise, FOG.replace("Hale", "Pryce") + bruise)
     result = run_offline(tmp_path, "lint", "Lamplighter", "--strict")
 
     assert result.returncode == 1
-    assert result.stdout.splitlines() == [
-        'chapter_01.md:31: warning: "sky was the colour of old bruises" recurs in 3 chapters '
-        "(also chapter_02.md, chapter_03.md)",
-        'chapter_02.md:33: warning: "sky was the colour of old bruises" recurs in 3 chapters '
-        "(also chapter_01.md, chapter_03.md)",
-        'chapter_03.md:27: warning: "sky was the colour of old bruises" recurs in 3 chapters '
-        "(also chapter_01.md, chapter_02.md)",
-    ]
-    assert result.stderr.splitlines()[-1] == "3 warnings in 3 of 3 chapters."
+    recurring = [line for line in result.stdout.splitlines() if "recurs in" in line]
+    assert len(recurring) == 4 and all('"sky was the colour of old bruises" recurs in 4 chapters' in line
+                                       for line in recurring)
 
 
 def test_a_monotonous_chapter_is_warned_about_its_uniform_sentence_lengths(tmp_path):
@@ -86,9 +96,10 @@ def test_a_monotonous_chapter_is_warned_about_its_uniform_sentence_lengths(tmp_p
     result = run_offline(tmp_path, "lint", "Lamplighter")
 
     assert result.returncode == 0
-    assert result.stdout.splitlines() == [
+    assert result.stdout.splitlines()[0].startswith("chapter_03.md: warning: slop index ")  # written flat on purpose
+    assert result.stdout.splitlines()[1:] == [
         "chapter_03.md:3: warning: sentence lengths hardly vary: mean 15.0 words, spread 0.9 (standard deviation, "
-        "under 50% of the mean) over 23 sentences",
+        "under 30% of the mean) over 23 sentences",
     ]
 
 
@@ -96,10 +107,5 @@ def test_the_stories_of_a_collection_are_checked_too(tmp_path):
     write_collection(tmp_path)
     result = run_offline(tmp_path, "lint", "Signals")
 
-    assert result.returncode == 1
-    assert result.stdout.splitlines()[2:] == [
-        "story_01.md: warning: 1 stock phrase in 15 words (66.7 per 1,000 words)",
-        "story_01.md: warning: 15 words against a target of 3,000 (0%)",
-        "stories/story_03.md: warning: 1 stock phrase in 11 words (90.9 per 1,000 words)",
-    ]
-    assert result.stderr.splitlines()[-1] == "3 warnings in 2 of 3 chapters."
+    assert result.returncode == 0  # one stock phrase in a story is under the calibrated rate
+    assert result.stdout.splitlines() == ["story_01.md: warning: 15 words against a target of 3,000 (0%)"]

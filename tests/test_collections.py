@@ -59,11 +59,12 @@ def test_status_counts_stories_in_outline_order(tmp_path):
 
 
 def test_lint_checks_every_story_in_book_order(tmp_path):
-    write_collection(tmp_path)
+    project = write_collection(tmp_path)
+    (project / "banned_phrases.txt").write_text("tapestry\ndelve\n", encoding="utf-8")
     result = run_offline(tmp_path, "lint", "Signals")
     assert result.returncode == 1
-    hits = [line for line in result.stdout.splitlines() if ": warning: " not in line]  # checks: test_checks_lint.py
-    assert hits == ['story_01.md:3: "tapestry"', 'stories/story_03.md:1: "delve"']
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]  # checks: test_checks_lint.py
+    assert errors == ['story_01.md:3: error: banned phrase "tapestry"', 'stories/story_03.md:1: error: banned phrase "delve"']
 
 
 def test_md_export_lists_the_stories_by_title_with_no_chapter_numbers(tmp_path):
@@ -156,10 +157,11 @@ def test_a_collection_run_is_taught_story_files_and_its_context_lists_stories(se
     assert result.returncode == 0, result.stdout + result.stderr
     system = server.requests[0]["messages"][0]["content"]
     assert "`story_01.md`" in system and "`# The Signal`" in system and "story bible" in system
-    context = server.requests[3]["messages"][-1]["content"]  # answered by the write of story_02.md
-    assert context.startswith("[Book context]")
-    assert "## Stories written\n- story_01.md (" in context and "Mara hears a voice." in context
-    assert "## End of" not in context and "until the static listened back" not in context
+    messages = server.requests[3]["messages"]  # answered by the write of story_02.md
+    memory, context = messages[2]["content"], messages[-1]["content"]  # the book's memory comes first (issue 26)
+    assert memory.startswith("[Book memory]") and context.startswith("[Book context]")
+    assert "## Stories written\n- story_01.md (" in memory and "Mara hears a voice." in memory
+    assert "## End of" not in context and "until the static listened back" not in memory + context
 
 
 def test_the_demo_collection_writes_five_stories_and_exports_a_manuscript(server, run_cli, tmp_path):

@@ -108,6 +108,7 @@ def test_epub_is_a_valid_epub3_in_outline_order(book, tmp_path):
 
 
 def test_author_and_output_flags(book, tmp_path):
+    (tmp_path / "out").mkdir()
     result = run_offline(tmp_path, "export", "Fog_Over_London", "--format", "epub",
                          "--author", "Ada Hale", "--output", "out/fog.epub")
 

@@ -221,7 +221,7 @@ def test_a_text_answer_without_any_tool_call_is_not_a_finished_book(server, run_
     result = run_cli("write", "x")
     assert result.returncode == 4, result.stdout + result.stderr
     assert ("Stopped: the model answered in plain text and never used the tools, so the server or model may "
-            "not support tool calls; see \"Other local servers\" in the README.") in result.stdout
+            "not support tool calls; see \"Other local servers\" in docs/reference.md.") in result.stdout
     assert "Finished" not in result.stdout
     assert not (tmp_path / "projects").exists() or not any((tmp_path / "projects").iterdir())
 
@@ -245,7 +245,7 @@ def test_a_state_that_cannot_be_saved_stops_the_run_and_keeps_the_last_good_one(
     assert "Resume with: kimi-writer write --recover" in result.stdout
     state = json.loads(state_file.read_text())  # the last good state, whole
     assert state["iteration"] == 1 and state["messages"][-1]["role"] == "tool"
-    assert sorted(p.name for p in state_file.parent.iterdir()) == ["session.json"]  # no half-written file
+    assert sorted(p.name for p in state_file.parent.iterdir()) == ["events.jsonl", "session.json"]  # no half-written file
 
     server.add(Turn(content="done"))
     resumed = run_cli("write", "--recover", str(state_file.parent.parent))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from kimi_writer.model.client import ToolCallRequest
-from kimi_writer.loop.book_context import book_context
+from kimi_writer.loop.book_context import book_context_parts
 from kimi_writer.local.plan import (MAX_CHAPTERS, next_step, project_name, read_state, requested_chapters,
                                     verdict)
 from kimi_writer.loop.recovery import recovery_message
@@ -32,9 +32,10 @@ class Book:
         return result.text
 
     def compact(self) -> list[dict]:
-        """The last turn plus the book context, as in compact mode."""
-        context = {"role": "user", "content": book_context(self.workspace.project, {})}
-        return self.messages[:2] + self.messages[-2:] + [context]
+        """The book's memory, the last turn and the book context, as in compact mode."""
+        memory, context = book_context_parts(self.workspace.project, {})
+        return self.messages[:2] + ([{"role": "user", "content": memory}] if memory else []) + \
+            self.messages[-2:] + [{"role": "user", "content": context}]
 
 
 def test_the_plan_walks_project_outline_chapters_then_done(tmp_path):

@@ -106,13 +106,14 @@ def test_dangling_symlink_pointing_outside_is_refused(project, outside):
     assert not (outside / "not_yet.md").exists()
 
 
-def test_file_symlink_pointing_inside_is_allowed(project):
+def test_file_symlink_pointing_inside_is_read_but_never_written_through(project):
     (project.root / "real.md").write_text("real text", encoding="utf-8")
     (project.root / "alias.md").symlink_to("real.md")
     assert project.resolve("alias.md") == project.root / "real.md"
     assert project.read("alias.md") == ("real.md", "real text")
-    assert project.write("alias.md", "new text here", "overwrite") == ("real.md", 3)
-    assert (project.root / "real.md").read_text(encoding="utf-8") == "new text here"
+    with pytest.raises(PathRefused, match="alias.md .* is a link; kimi-writer never writes through a link"):
+        project.write("alias.md", "new text here", "overwrite")
+    assert (project.root / "real.md").read_text(encoding="utf-8") == "real text"
     assert (project.root / "alias.md").is_symlink()
 
 

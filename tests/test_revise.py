@@ -56,7 +56,7 @@ def test_a_higher_version_is_kept_and_a_lower_one_reverted_with_every_version_on
     saved = json.loads((root / ".kimi_writer" / "reviews" / "chapter_1.json").read_text(encoding="utf-8"))
     assert saved["overall"] == 7.0 and saved["sha256"] == hashlib.sha256(b"# Chapter 1: The Fog\n\nBetter.\n").hexdigest()
     line = row(result.stdout, "chapter_1.md")
-    assert "5.0" in line and "7.0" in line and "kept" in line and "plateau" in line
+    assert "5.0" in line and "7.0" in line and "kept" in line and "no better: stopped" in line
     writer_prompt = server.requests[1]["messages"][1]["content"]
     assert "open on Hale" in writer_prompt and "The fog came up the river at dusk." in writer_prompt
     assert '"dusk" contradicts the timeline: it was noon' in writer_prompt  # the continuity issues

@@ -81,6 +81,16 @@ def test_wheel_contains_every_template(installed):
     assert missing == [], f"templates missing from {installed.wheel.name}"
 
 
+def test_wheel_ships_the_slop_lists_and_the_installed_guard_reads_them(installed, tmp_path):
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = set(wheel.namelist())
+    assert {"kimi_writer/data/slop_words_en.txt", "kimi_writer/data/slop_trigrams_en.txt"} <= names
+    code = ("from kimi_writer.guard.language import ENGLISH, over_used; words, trigrams = over_used(ENGLISH); "
+            "print(len(words) > 100, len(trigrams) > 100, 'flickered' in words)")
+    result = run([installed.python, "-c", code], timeout=60, cwd=tmp_path, env=outside_env(tmp_path))
+    assert result.stdout.split() == ["True", "True", "True"]
+
+
 def test_fresh_venv_does_not_import_the_checkout(installed, tmp_path):
     result = run([installed.python, "-c", "import kimi_writer, sys; print(kimi_writer.__file__)"],
                  timeout=60, cwd=tmp_path, env=outside_env(tmp_path))

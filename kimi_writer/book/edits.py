@@ -17,6 +17,11 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def bytes_hash(data: bytes) -> str:
+    """The hash of a file's exact bytes (the same as content_hash of its UTF-8 text)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def _read(project: Project, name: str) -> str | None:
     """The file's text through the sandbox; None when it is missing or leads outside."""
     return project.read_if_file(name)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .outline import chapter_number, load_outline
 from .project import Project, ProjectError
 from ..core.prompts import render
+from ..core.text import printable
 from ..core.tokens import count_text
 
 LEDGER_FILE = "continuity.md"
@@ -129,6 +131,12 @@ def _blank_ledger() -> str:
     return render("ledger_file.md.j2", headings=list(SECTIONS.values())) + "\n"
 
 
+def hold_writes(timeout: float) -> None:
+    """Wait (up to `timeout` seconds) for facts being written, then keep others from starting: the
+    process is about to end at a signal."""
+    _WRITING.acquire(timeout=timeout)
+
+
 def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Append new facts, as `- fact` bullets, under their sections of continuity.md (made with all
     five sections when absent). The author's lines stay as they are; duplicates and unknown
@@ -140,9 +148,13 @@ def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str,
             return []
         lines = text.splitlines(keepends=True)
         sections = parse_ledger(lines)
-        added = _new_facts(sections, [(str(key).strip().lower(), fact) for key, fact in facts])
-        if added:
+        added = _new_facts(sections, [(str(key).strip().lower(), printable(fact)) for key, fact in facts])
+        if not added:
+            return []
+        try:
             project.write(LEDGER_FILE, "".join(_insert(lines, sections, added, _newline(text))), "overwrite")
+        except ProjectError:  # a link: never written through
+            return []
         return added
 
 
@@ -162,15 +174,20 @@ def _ledger_to_extend(project: Project) -> str | None:
 def read_ledger(project: Project) -> dict[str, list[str]]:
     """Each section's items, by key (the first section of each name counts); {} with no ledger."""
     text = project.read_if_file(LEDGER_FILE)
-    if text is None:
-        return {}
-    found: dict[str, list[str]] = {}
+    return {} if text is None else {key: list(items) for key, items in _sections(text).items()}
+
+
+@lru_cache(maxsize=4)
+def _sections(text: str) -> dict[str, tuple[str, ...]]:
+    """A ledger's items by section, parsed once per text (a long book's ledger is read on every request)."""
+    found: dict[str, tuple[str, ...]] = {}
     for section in parse_ledger(text.splitlines()):
         if section.key and section.key not in found:
-            found[section.key] = [item for _, item in section.items]
+            found[section.key] = tuple(item for _, item in section.items)
     return found
 
 
+@lru_cache(maxsize=4096)
 def item_name(item: str) -> str:
     """The name a ledger item starts with: `**Mara Quill** — ...`, `Mara: ...`, `Mara (34) ...`."""
     bold = re.match(r"^\*\*(.+?)\*\*", item) or re.match(r"^__(.+?)__", item)
@@ -191,8 +208,27 @@ def _named_in(item: str, text: str) -> bool:
 def _capitalized_in(word: str, text: str) -> bool:
     """Whether `word` is in `text` as a whole word written with a capital (any case otherwise):
     "MARA" matches "Mara", "Will" does not match "will"."""
-    pattern = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)", re.I)
-    return any(match.group(0)[:1].isupper() for match in pattern.finditer(text))
+    if _ONE_WORD.fullmatch(word):
+        return word.lower() in _words(text)[1]
+    if not all(part.lower() in _words(text)[0] for part in _ONE_WORD.findall(word)):
+        return False  # a name of several words, one of which the text lacks
+    return any(match.group(0)[:1].isupper() for match in _word_pattern(word).finditer(text))
+
+
+_ONE_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=16)
+def _words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of `text`, lower-cased: all of them, and those it writes at least once with a capital."""
+    words = _ONE_WORD.findall(text)
+    return frozenset(word.lower() for word in words), frozenset(word.lower() for word in words if word[:1].isupper())
+
+
+@lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern:
+    """A name as a whole word, any case (compiled once: a long ledger has hundreds of names)."""
+    return re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)", re.I)
 
 
 def chapter_synopsis(project: Project, filename: str) -> str:
@@ -202,38 +238,62 @@ def chapter_synopsis(project: Project, filename: str) -> str:
     return f"{entry.title}: {entry.synopsis}" if entry else ""
 
 
-def _candidates(ledger: dict[str, list[str]], synopsis: str) -> list[tuple[str, str]]:
+def _candidates(ledger: dict[str, list[str]], synopsis: str, nearby: str = "") -> list[tuple[str, str]]:
     """(section key, item) in the order they are picked: named characters, open threads, the
-    latest timeline entries newest first, then named places and objects."""
+    latest timeline entries newest first, named places and objects, then the characters, places
+    and objects that `nearby` (the neighbouring chapters' synopses) names."""
     named = [("characters", item) for item in ledger.get("characters", []) if _named_in(item, synopsis)]
     threads = [("threads", item) for item in ledger.get("threads", [])]
     timeline = [("timeline", item) for item in reversed(ledger.get("timeline", []))]
     things = [(key, item) for key in ("places", "objects")
               for item in ledger.get(key, []) if _named_in(item, synopsis)]
-    return named + threads + timeline + things
+    near = [(key, item) for key in ("characters", "places", "objects")
+            for item in ledger.get(key, []) if nearby and _named_in(item, nearby)]
+    return named + threads + timeline + things + near
 
 
 def _render(filename: str, picked: list[tuple[str, str]], ledger: dict[str, list[str]]) -> str:
     """The excerpt, sections in the ledger's order and items in the file's order."""
+    chosen = set(picked)
     sections = []
     for key, heading in SECTIONS.items():
-        items = [item for item in ledger.get(key, []) if (key, item) in picked]
+        items = [item for item in ledger.get(key, []) if (key, item) in chosen]
         if items:
             sections.append({"heading": heading, "entries": items})
     return render("ledger_excerpt.md.j2", filename=filename, sections=sections)
 
 
-def ledger_for(project: Project, filename: str, budget_tokens: int = 600) -> str:
-    """What of the ledger rides in a request about chapter `filename`, within `budget_tokens`;
-    "" when there is no ledger or nothing in it to show."""
+_SHORTEST_ITEM = 4  # tokens of the shortest line an item takes ("- x" and its newline)
+
+
+def _pick(candidates: list[tuple[str, str]], room: int) -> list[tuple[str, str]]:
+    """The candidates that fit in `room` tokens, in order, by the sum of their lines' counts (each
+    line's count is cached, so that a ledger of hundreds of items costs little on every request)."""
+    picked: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    sections: set[str] = set()
+    used = 0
+    for key, item in candidates:
+        if room - used < _SHORTEST_ITEM:
+            break  # full: the hundreds of timeline entries of a long book are not weighed one by one
+        cost = count_text(f"- {item}\n") + (0 if key in sections else count_text(f"\n### {SECTIONS[key]}\n"))
+        if (key, item) not in seen and used + cost <= room:
+            picked.append((key, item))
+            seen.add((key, item))
+            sections.add(key)
+            used += cost
+    return picked
+
+
+def ledger_for(project: Project, filename: str, budget_tokens: int = 600, nearby: str = "") -> str:
+    """What of the ledger rides in a request about chapter `filename`, within `budget_tokens`
+    (with what `nearby`, its neighbours' synopses, names, when there is room); "" when there is no
+    ledger or nothing in it to show."""
     ledger = read_ledger(project)
     if not any(ledger.values()):
         return ""
-    picked: list[tuple[str, str]] = []
-    for candidate in _candidates(ledger, chapter_synopsis(project, filename)):
-        if candidate in picked:
-            continue
-        trial = picked + [candidate]
-        if count_text(_render(filename, trial, ledger)) <= budget_tokens:
-            picked = trial
+    room = budget_tokens - count_text(_render(filename, [], ledger))
+    picked = _pick(_candidates(ledger, chapter_synopsis(project, filename), nearby), room)
+    while picked and count_text(_render(filename, picked, ledger)) > budget_tokens:
+        picked.pop()  # the sum of the items' counts is an estimate: the whole is counted once
     return _render(filename, picked, ledger) if picked else ""

@@ -14,6 +14,8 @@ import json
 import os
 import re
 import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
@@ -94,19 +96,63 @@ def _write_holder(handle: IO[str]) -> None:
     command = " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:])
     handle.seek(0)
     handle.truncate()
-    handle.write(json.dumps({"pid": os.getpid(), "command": command[:120]}) + "\n")
+    since = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    handle.write(json.dumps({"pid": os.getpid(), "command": command[:120], "since": since}) + "\n")
     handle.flush()
 
 
-def _describe(text: str) -> str:
-    """'process 123: kimi-writer write ...' from a lock file's text (which anyone may have written)."""
+@dataclass(frozen=True)
+class Holder:
+    """The run that holds a project: its pid, its command line, and since when (ISO 8601, UTC)."""
+
+    pid: int
+    command: str
+    since: str | None
+
+
+def _holder(text: str) -> Holder | None:
+    """The holder a lock file's text names (anyone may have written it); None if it names none."""
     try:
-        holder = json.loads(text)
-        pid, command = int(holder["pid"]), str(holder.get("command", ""))
+        found = json.loads(text)
+        pid, command, since = int(found["pid"]), str(found.get("command", "")), found.get("since")
     except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    since = _UNPRINTABLE.sub("", since)[:40] if isinstance(since, str) else None
+    return Holder(pid, _UNPRINTABLE.sub("", command)[:120], since)
+
+
+def _describe(text: str) -> str:
+    """'process 123: kimi-writer write ...' from a lock file's text."""
+    holder = _holder(text)
+    if holder is None:
         return "another process"
-    command = _UNPRINTABLE.sub("", command)[:120]
-    return f"process {pid}: {command}" if command else f"process {pid}"
+    return f"process {holder.pid}: {holder.command}" if holder.command else f"process {holder.pid}"
+
+
+def running(project: Project) -> Holder | None:
+    """The run that holds the project now, or None: the lock file names a process that is alive
+    (a run removes its lock file as it ends; a killed one leaves a file naming a dead process)."""
+    path = project.state_dir / LOCK_FILE
+    try:
+        project.check_state_dir()
+        if path.is_symlink() or not path.is_file():
+            return None
+        holder = _holder(path.read_text(encoding="utf-8", errors="replace")[:4096])
+    except (OSError, PathRefused):
+        return None
+    return holder if holder is not None and _alive(holder.pid) else None
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # alive, under another user
+        return True
+    return True
 
 
 def release_all() -> None:

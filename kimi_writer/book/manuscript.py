@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from ..core.errors import UserError
@@ -53,13 +54,15 @@ class Manuscript:
         return part_noun(self.collection, count)
 
 
+@lru_cache(maxsize=4096)
 def _stem(name: str) -> str:
     return PurePosixPath(name).stem.lower()
 
 
-def chapter_files(project: Project) -> list[tuple[int | None, FileInfo]]:
-    """(number, file) of each chapter file by number; prologue (None) first, epilogue (None) last."""
-    files = project.files()
+def chapter_files(project: Project, files: list[FileInfo] | None = None) -> list[tuple[int | None, FileInfo]]:
+    """(number, file) of each chapter file by number; prologue (None) first, epilogue (None) last
+    (among `files` when the caller has listed them already)."""
+    files = project.files() if files is None else files
     front = [(None, f) for f in files if _stem(f.name).startswith("prologue")]
     back = [(None, f) for f in files if _stem(f.name).startswith("epilogue")]
     numbered: dict[int, FileInfo] = {}
@@ -154,21 +157,32 @@ def unwritten_chapters(project: Project) -> tuple[list[int], int]:
     return [number for number in planned if number not in written], len(set(planned))
 
 
+def _numbered(noun: str, first: int, last: int) -> str:
+    """"chapter 9", or "chapters 4 to 10000000"."""
+    if first == last:
+        return f"{noun} {first}"
+    return f"{'stories' if noun == 'story' else 'chapters'} {first} to {last}"
+
+
 def parse_chapters(spec: str | None, entries: list[OutlineEntry]) -> list[OutlineEntry]:
     """'3-8', '2,5,7' or '4' -> those outline entries (chapters or stories); None -> every entry."""
     if spec is None:
         return entries
+    noun = "story" if any(entry.kind == "story" for entry in entries) else "chapter"
+    highest = max((entry.number for entry in entries), default=0)
     numbers: set[int] = set()
     for part in spec.split(","):
-        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        match = re.fullmatch(r"\s*(\d{1,9})\s*(?:-\s*(\d{1,9})\s*)?", part)
         if not match:
             raise UserError(f"--chapters {spec!r} is not a list of chapters; write it like 3-8 or 2,5,7.")
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        if last > highest:  # checked before the range is expanded: 1-10000000 is refused, not allocated
+            raise UserError(f"the outline has no {_numbered(noun, max(first, highest + 1), last)}; "
+                            "see kimi-writer status.")
         numbers.update(range(first, last + 1))
     chosen = [entry for entry in entries if entry.number in numbers]
     missing = sorted(numbers - {entry.number for entry in chosen})
     if missing:
-        noun = "story" if any(entry.kind == "story" for entry in entries) else "chapter"
         raise UserError(f"the outline has no {noun} {', '.join(map(str, missing))}; see kimi-writer status.")
     return chosen
 

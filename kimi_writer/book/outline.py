@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from . import chinese
@@ -212,6 +213,16 @@ def _from_numbered(lines: list[str]) -> list[OutlineEntry]:
 
 def parse_outline(text: str) -> list[OutlineEntry]:
     """The chapter entries of an outline, in the order written (see the module docstring)."""
+    return list(_parsed(text))
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str) -> tuple[OutlineEntry, ...]:
+    """An outline's entries, parsed once per text (a long book's outline is read on every request)."""
+    return tuple(_parse(text))
+
+
+def _parse(text: str) -> list[OutlineEntry]:
     lines = text.splitlines()
     if any(_part_heading(line) or _chinese_part(line, []) for line in lines):
         return _from_headings(lines)
@@ -228,6 +239,7 @@ def outline_title(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _file_part(filename: str) -> tuple[str, int] | None:
     """("chapter" or "story" or "part", number) of a part file, from its name and folder."""
     stem = PurePosixPath(filename).stem
@@ -322,10 +334,16 @@ def _mentioned(numbers: str) -> set[int]:
 
 def chapters_named(text: str) -> set[int]:
     """The chapters a synopsis names: "from chapter 3", "set up in ch. 2", "chapters 4 and 6"."""
+    return set(_named(text))
+
+
+@lru_cache(maxsize=1024)
+def _named(text: str) -> frozenset[int]:
+    """chapters_named, worked out once per synopsis (a long outline's are read on every request)."""
     named: set[int] = set()
     for match in _CHAPTER_MENTION.finditer(text):
         named |= _mentioned(match.group(1))
-    return named
+    return frozenset(named)
 
 
 def sentences_naming(text: str, number: int) -> list[str]:

@@ -7,7 +7,7 @@ import re
 import secrets
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable
 
@@ -47,6 +47,7 @@ class FileInfo:
     name: str  # relative to the project root, with forward slashes
     words: int
     size: int
+    modified: int = field(default=0, compare=False)  # st_mtime_ns: with the size, tells a changed file
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -118,6 +119,14 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
+def _is_folder(entry: os.DirEntry) -> bool:
+    """Whether a listed entry is a folder, links followed; a link loop is none."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def _check_name_bytes(filename: str, relative: PurePosixPath) -> None:
     for part in relative.parts:
         size = len(part.encode("utf-8", errors="surrogatepass"))
@@ -146,16 +155,16 @@ class Project:
 
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
-        self._texts: dict[Path, tuple[tuple[int, int, int], str, int]] = {}  # by file identity
+        self._texts: dict[str, tuple[tuple[int, int, int], str, int]] = {}  # by path, checked by file identity
 
-    def _cached(self, path: Path, name: str) -> tuple[str, int]:
+    def _cached(self, path: Path | str, name: str, status: os.stat_result | None = None) -> tuple[str, int]:
         """(exact text, words) of a file, read again only when its inode, mtime or size changed."""
-        status = path.stat()
+        status = status or os.stat(path)
         key = (status.st_ino, status.st_mtime_ns, status.st_size)
-        cached = self._texts.get(path)
+        cached = self._texts.get(str(path))
         if cached is None or cached[0] != key:
             text = _read_exact(path, name)
-            cached = self._texts[path] = (key, text, count_words(text))
+            cached = self._texts[str(path)] = (key, text, count_words(text))
         return cached[1], cached[2]
 
     def _text(self, path: Path, name: str) -> str:
@@ -179,6 +188,23 @@ class Project:
 
     def resolve(self, filename: str) -> Path:
         """The absolute path of `filename`, refused if it could leave the project."""
+        relative = self._checked(filename)
+        path = _resolved(self.root / relative)
+        if path is None:
+            raise PathRefused(f"filename {filename!r} is a link that cannot be followed (a loop?)")
+        if not path.is_relative_to(self.root):
+            raise PathRefused(f"filename {filename!r} points outside the project (through a link)")
+        return path
+
+    def refuse_link(self, filename: str) -> None:
+        """PathRefused when the file `filename` names is itself a link: nothing is written through one."""
+        if (self.root / self._checked(filename)).is_symlink():
+            raise PathRefused(f"{filename.strip()} in {self.root} is a link; kimi-writer never writes through a "
+                              "link in a project: replace it with a real file.")
+
+    def _checked(self, filename: str) -> PurePosixPath:
+        """`filename` as a path relative to the project (`.md` added when it has no suffix), refused
+        when it is empty, absolute, hidden, too long, uses '..' or has a suffix that cannot be written."""
         if not isinstance(filename, str) or not filename.strip():
             raise PathRefused("filename is empty; give a name like 'chapter_01.md'")
         filename = filename.strip()
@@ -206,17 +232,19 @@ class Project:
                 f"filename {filename!r} has the suffix {relative.suffix!r}; only .md and .txt files "
                 "can be written"
             )
-        path = _resolved(self.root / relative)
-        if path is None:
-            raise PathRefused(f"filename {filename!r} is a link that cannot be followed (a loop?)")
-        if not path.is_relative_to(self.root):
-            raise PathRefused(f"filename {filename!r} points outside the project (through a link)")
-        return path
+        return relative
 
     def contains(self, path: Path) -> bool:
         """Whether `path`, with every link followed, stays inside the project."""
         resolved = _resolved(path)
         return resolved is not None and resolved.is_relative_to(self.root)
+
+    def _inside(self, folder: str, entry: os.DirEntry, folders: dict[str, bool]) -> bool:
+        """contains(the entry), asking once per folder: a file that is no link, in a folder that stays
+        inside, stays inside."""
+        if folder not in folders:
+            folders[folder] = self.contains(Path(folder))
+        return folders[folder] and (not entry.is_symlink() or self.contains(Path(entry.path)))
 
     def safe_name(self, filename: object) -> str | None:
         """The project-relative name of `filename`, or None when the sandbox refuses it."""
@@ -237,6 +265,14 @@ class Project:
         except ProjectError:
             return path.read_text(encoding="utf-8", errors="replace")
 
+    def read_bytes_if_file(self, filename: str) -> bytes | None:
+        """The exact bytes of a file inside the project; None when it is missing or leads outside."""
+        name = self.safe_name(filename)
+        path = self.root / name if name is not None else None
+        if path is None or not path.is_file():
+            return None
+        return path.read_bytes()
+
     def check_state_dir(self) -> None:
         """Refuse a state folder (`.kimi_writer/`), or an entry in it, that is a link pointing outside."""
         state = self.state_dir
@@ -253,6 +289,7 @@ class Project:
         """Write `content` by `mode` (create|append|overwrite); returns (name, words in the file)."""
         path = self.resolve(filename)
         name = self.relative_name(path)
+        self.refuse_link(filename)
         if path.is_dir():
             raise FileExistsError(f"{name} is a folder, not a file")
         if mode == "create" and path.exists():
@@ -278,17 +315,44 @@ class Project:
 
     def files(self) -> list[FileInfo]:
         """The manuscript files (.md, .txt), hidden ones and state left out, sorted by name."""
-        found = []
-        for path in sorted(self.root.rglob("*")):
-            relative = path.relative_to(self.root)
-            if any(part.startswith(".") for part in relative.parts):
-                continue
-            if not self.contains(path):
+        found: list[FileInfo] = []
+        folders: dict[str, bool] = {str(self.root): True}  # whether each folder stays inside, once per listing
+        for name, folder, entry in self._visible():
+            if os.path.splitext(entry.name)[1].lower() not in ALLOWED_SUFFIXES \
+                    or not self._inside(folder, entry, folders):
                 continue  # a link that points outside the project (or a link loop)
-            if path.is_file() and path.suffix.lower() in ALLOWED_SUFFIXES:
+            try:
+                status = entry.stat()
+            except OSError:
+                continue
+            if stat.S_ISREG(status.st_mode):
                 try:
-                    words = self._cached(path, relative.as_posix())[1]
+                    words = self._cached(entry.path, name, status)[1]
                 except ProjectError:  # not UTF-8: still listed
-                    words = count_words(path.read_text(encoding="utf-8", errors="replace"))
-                found.append(FileInfo(relative.as_posix(), words, path.stat().st_size))
+                    words = count_words(Path(entry.path).read_text(encoding="utf-8", errors="replace"))
+                found.append(FileInfo(name, words, status.st_size, status.st_mtime_ns))
         return found
+
+    def _visible(self) -> list[tuple[str, str, os.DirEntry]]:
+        """(name, folder, entry) of each file under the root with no hidden part in its name, by name; hidden
+        folders are never walked, nor a folder outside the project, nor one twice (a link loop)."""
+        found: list[tuple[str, str, os.DirEntry]] = []
+        self._scan(str(self.root), "", found, set())
+        return sorted(found, key=lambda item: item[0].split("/"))
+
+    def _scan(self, folder: str, base: str, found: list, walked: set[str]) -> None:
+        real = os.path.realpath(folder)
+        if real in walked or not (real == str(self.root) or real.startswith(str(self.root) + os.sep)):
+            return
+        walked.add(real)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is_folder(entry):
+                self._scan(entry.path, f"{base}{entry.name}/", found, walked)
+            else:
+                found.append((f"{base}{entry.name}", folder, entry))

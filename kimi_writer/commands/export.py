@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,6 +10,7 @@ import typer
 
 from ..core.errors import UserError
 from ..core.language import amount
+from ..core.text import printable
 from ..export.formats import DEFAULT_AUTHOR, Format, default_output, export
 from ..book.manuscript import Manuscript, load_manuscript
 from ..options import fail
@@ -23,37 +25,42 @@ def _shown(path: Path) -> str:
         return str(path.resolve())
 
 
+def _echo(line: str) -> None:
+    """Print a line made of the book's titles and names, which must not reach the terminal as escapes."""
+    typer.echo(printable(line))
+
+
 def _report(book: Manuscript, path: Path) -> None:
-    typer.echo(f'Exported "{book.title}" to {_shown(path)}')
+    _echo(f'Exported "{book.title}" to {_shown(path)}')
     for number, chapter in enumerate(book.chapters, start=1):
-        typer.echo(f"  {number}. {chapter.title} ({chapter.name}): {amount(chapter.words, book.language)}")
+        _echo(f"  {number}. {chapter.title} ({chapter.name}): {amount(chapter.words, book.language)}")
     count = len(book.chapters)
-    typer.echo(f"{count} {book.noun(count)}, {amount(book.words, book.language)}.")
+    _echo(f"{count} {book.noun(count)}, {amount(book.words, book.language)}.")
     if book.unwritten:
         missing = ", ".join(f"{e.number}. {e.title}" if e.title else str(e.number) for e in book.unwritten)
-        typer.echo(f"In the outline but not written yet: {missing}")
+        _echo(f"In the outline but not written yet: {missing}")
     if book.skipped:
-        typer.echo(f"Left out (another file has the same chapter number): {', '.join(book.skipped)}")
+        _echo(f"Left out (another file has the same chapter number): {', '.join(book.skipped)}")
 
 
 def export_command(
     project: ProjectArgument,
-    fmt: Annotated[Format, typer.Option("--format", help="html: one page; epub: an EPUB 3 book; "
-                                        "md: one Markdown manuscript; docx: a Word file in standard "
-                                        "manuscript format.", case_sensitive=False)],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The file to write (or a folder "
-                      "to write it in). Default: <project>/<project_name>.<ext>, inside the project folder.",
-                      show_default=False)] = None,
-    author: Annotated[str, typer.Option("--author", help="The author in the book's metadata.")] = DEFAULT_AUTHOR,
+    fmt: Annotated[Format, typer.Option("--format", help="epub, html, md or docx (Word).", metavar="FORMAT",
+                                        case_sensitive=False, show_choices=False)],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="The file to write, or a folder to "
+                      "write it in (an existing one, or a new one given with a trailing /). Default: "
+                      "<project>/<project_name>.<ext>, inside the project folder.", show_default=False)] = None,
+    author: Annotated[str, typer.Option("--author", help="The author's name for the byline and the metadata "
+                      "(default: no byline).", show_default=False)] = DEFAULT_AUTHOR,
     projects_dir: ProjectsDirOption = None,
 ) -> None:
     """Export PROJECT's chapters, in outline order with a table of contents, as one book file."""
     try:
         book_project = open_project(project, projects_dir)
         book = load_manuscript(book_project)
+        path = _output_path(book_project, fmt, output)
     except UserError as error:
         raise fail(str(error)) from None
-    path = _output_path(book_project, fmt, output)
     try:
         export(book, fmt, path, author)
     except OSError as error:
@@ -61,8 +68,26 @@ def export_command(
     _report(book, path)
 
 
-def _output_path(project: Project, fmt: Format, output: Path | None) -> Path:
+def _output_path(project: Project, fmt: Format, output: str | None) -> Path:
+    """The file to write: the default, a file named by --output, or the default name inside a folder
+    (an existing one, or a new one given with a trailing / whose own parent exists)."""
     default = default_output(project.root, fmt)
     if output is None:
         return default
-    return output / default.name if output.is_dir() else output
+    path = Path(output)
+    if path.is_dir():
+        return path / default.name
+    _require_folder(path.parent, output)
+    if output.endswith(("/", os.sep)):
+        try:
+            path.mkdir()
+        except OSError as error:
+            raise UserError(f"cannot make the folder {output}: {error.strerror or error}.") from None
+        return path / default.name
+    return path
+
+
+def _require_folder(folder: Path, output: str) -> None:
+    if not folder.is_dir():
+        raise UserError(f"the folder {folder} (of --output {output}) does not exist; make it first "
+                        f"(mkdir -p {folder}), or give a folder that exists.")

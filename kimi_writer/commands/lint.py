@@ -1,4 +1,4 @@
-"""`kimi-writer lint`: the banned stock phrases in a book's chapters."""
+"""`kimi-writer lint`: the mechanical checks of a book's chapters, calibrated on real fiction."""
 
 from __future__ import annotations
 
@@ -6,35 +6,44 @@ from typing import Annotated
 
 import typer
 
-from ..guard.checks import check_project, warning_lines, warnings_summary
+from ..book.language import book_language
 from ..core.errors import UserError
+from ..core.language import unit
+from ..guard.checks import check_project, warning_lines, warnings_summary
+from ..guard.lint_json import lint_report
+from ..guard.style import banned_phrases
 from ..options import fail
-from ..guard.style import banned_phrases, lint_project
+from ..book.manuscript import project_is_collection
+from ..book.outline import part_noun
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
 
 
 def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = None,
-                 strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on any warning too.")] = False) -> None:
-    """List the banned stock phrases in PROJECT's chapters, by file and line, then the warnings of the
-    mechanical checks; exit 1 if any banned phrase is found (with --strict: any warning too)."""
+                 strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on any warning too.")] = False,
+                 as_json: Annotated[bool, typer.Option("--json", help="Print the findings and each chapter's "
+                                                                      "slop index as JSON.")] = False) -> None:
+    """Check PROJECT's chapters: the project's own banned phrases (errors), then warnings (built-in stock
+    phrases above a calibrated rate, repeated openers and phrases, flat rhythm, a high slop index);
+    exit 1 on an error (with --strict: on any warning too)."""
     try:
         book_project = open_project(project, projects_dir)
-        checked = lint_project(book_project)
+        checked = check_project(book_project)
     except UserError as error:
         raise fail(str(error)) from None
-    hits = [(name, hit) for name, found in checked for hit in found]
-    for name, hit in hits:
-        typer.echo(f'{name}:{hit.line}: "{hit.phrase}"')
-    warnings = check_project(book_project)
-    for line in warning_lines(warnings):
+    report = lint_report(book_project.name, checked, strict, unit(book_language(book_project)))
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+        raise typer.Exit(report.exit_code)
+    for line in warning_lines(checked):
         typer.echo(line)
-    chapters = f"{len(checked)} chapter{'s' if len(checked) != 1 else ''}"
-    if hits:
-        files = len({name for name, _ in hits})
-        typer.echo(f"{len(hits)} banned phrase{'s' if len(hits) != 1 else ''} in {files} of {chapters}.", err=True)
-    else:
-        typer.echo(f"No banned phrases in {chapters} ({len(banned_phrases(book_project))} phrases checked).", err=True)
-    if warnings_summary(warnings):
-        typer.echo(warnings_summary(warnings), err=True)
-    if hits or (strict and warnings_summary(warnings)):
-        raise typer.Exit(1)
+    typer.echo(_summary(checked, len(banned_phrases(book_project)), project_is_collection(book_project)), err=True)
+    raise typer.Exit(report.exit_code)
+
+
+def _summary(checked: list, phrases: int, collection: bool) -> str:
+    """One line: the findings, or that there are none, and the slop index range."""
+    chapters = f"{len(checked)} {part_noun(collection, len(checked))}"
+    top = max((report.slop_index for report in checked), default=0.0)
+    index = f"slop index up to {top:.1f}"
+    return (warnings_summary(checked)[:-1] + f"; {index}." if warnings_summary(checked)
+            else f"No findings in {chapters} ({phrases} phrases checked; {index}).")

@@ -27,8 +27,18 @@ def outline_command(project: ProjectArgument, projects_dir: ProjectsDirOption = 
     if not path.is_file():
         raise fail(f"{book_project.name} has no outline.md yet; plan it first: "
                    f"kimi-writer write \"...\" --plan-only")
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not editor or not sys.stdin.isatty():
+    variable = next((name for name in ("VISUAL", "EDITOR") if os.environ.get(name)), None)
+    if variable is None or not sys.stdin.isatty():
         typer.echo(str(path))
         return
-    raise typer.Exit(subprocess.call([*shlex.split(editor), str(path)]))
+    raise typer.Exit(_edit(variable, os.environ[variable], path))
+
+
+def _edit(variable: str, editor: str, path) -> int:
+    """Run the author's editor on `path`; one sentence (exit 2) when it cannot be started."""
+    try:
+        return subprocess.call([*shlex.split(editor), str(path)])
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise fail(f"the editor in ${variable} ({editor}) could not be started ({reason}); set $VISUAL or "
+                   f"$EDITOR to an editor that is installed, or unset both to print the outline's path.") from None

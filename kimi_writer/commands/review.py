@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..model.api_errors import Scrubber
-from ..guard.checks import check_project, warning_lines
+from ..guard.checks import ChapterChecks, check_project, warning_lines
 from ..judge.critic import (
     Critic,
     NotReviewed,
@@ -19,21 +19,24 @@ from ..judge.critic import (
 from ..core.errors import BudgetExceeded, ExitCode, UserError
 from ..book.manuscript import chapter_files, chosen_chapters
 from ..options import OWN, fail, load_settings, setting_flags
-from ..core.pool import run_all
+from ..core.pool import run_all_or_stop
+from ..core.text import printable
 from ..book.project import Project
-from ..judge.reviews import REVIEW_FILE, record_review, write_review_file
+from ..judge.reviews import REVIEW_FILE, hold_writes, is_stale, load_review, record_review, refuse_links, write_review_file
 from ..judge.revise import ChapterUsage
 from ..book.session import UsageTotals
 from ..settings import Settings
+from ..report.shapes import ChapterCheck, CheckWarning, MechanicalReview
 from ..report.status import load_state
-from .arguments import ChaptersOption, ProjectArgument, console, hold, open_project
-from .run import check_price, critic_key, critic_model, make_critic, usage_line
+from .arguments import ChaptersOption, ProjectArgument, abandon, console, hold, open_project
+from .run import check_price, critic_key, critic_model, make_critic, reporting, run_display, usage_line, usage_summary
 
 REVIEW_FLAGS = {
     "chapters": OWN,
     "critic_model": ("The model that reviews chapters.", "the --model"),
     "critic_base_url": ("The critic model's API URL.", "the --base-url"),
     "mechanical_only": OWN,
+    "force": OWN,
     "parallel": "Chapters reviewed at once.",
     "model": "The planner's model name (the critic's default).",
     "base_url": "The planner's API URL (the critic's default).",
@@ -41,6 +44,8 @@ REVIEW_FLAGS = {
     "max_cost": "Stop before the run's estimated cost would exceed this many dollars.",
     "chapter_words": "Target words per chapter.",
     "projects_dir": "Folder of projects.",
+    "json_output": ("With a critic, the run's events as JSON lines (docs/schema/event.json); with --mechanical-only, "
+                    "one JSON document (docs/schema/review-mechanical.json).", "off"),
 }
 
 
@@ -51,6 +56,8 @@ def review_command(
     chapters: ChaptersOption = None,
     mechanical_only: Annotated[bool, typer.Option(
         "--mechanical-only", help="Only the mechanical checks (no model call, no key needed).")] = False,
+    force: Annotated[bool, typer.Option("--force", help=(
+        "Review every chapter again, even one whose saved review judged the same text."))] = False,
     **flags: Any,
 ) -> None:
     """Score PROJECT's chapters with the critic model; save the reviews and write review.md."""
@@ -60,22 +67,28 @@ def review_command(
         names = chosen_chapters(book, chapters)
         if mechanical_only:
             raise typer.Exit(_mechanical(book, names, settings))
-        key = critic_key(settings)
-        check_price(settings, critic_model(settings))
-        hold(book)
     except UserError as error:
         raise fail(str(error)) from None
-    raise typer.Exit(_review(settings, key, book, names))
+    display = run_display(settings, "review", {"project": project, "chapters": chapters, **flags}, console_view=False)
+    with reporting(display):
+        key = critic_key(settings)
+        check_price(settings, critic_model(settings))
+        refuse_links(book)
+        hold(book, display)
+        raise typer.Exit(_review(settings, key, book, names, display, force))
 
 
 def _mechanical(book: Project, names: list[str], settings: Settings) -> int:
-    """The mechanical checks of the chapters, with no model: a table and every flag."""
+    """The mechanical checks of the chapters, with no model: a table and every flag (or one JSON document)."""
     checked = [report for report in check_project(book, settings.chapter_words) if report.name in names]
+    if settings.json_output:
+        print(mechanical_document(book, checked).model_dump_json(indent=2))
+        return int(ExitCode.FINISHED)
     table = Table(title=f"{book.name}: mechanical checks")
-    for column in ("chapter", "words", "flags"):
+    for column in ("chapter", "words", "flags", "slop index"):
         table.add_column(column, justify="left" if column == "chapter" else "right")
     for report in checked:
-        table.add_row(report.name, f"{report.words:,}", str(report.flag_count))
+        table.add_row(report.name, f"{report.words:,}", str(report.flag_count), f"{report.slop_index:.1f}")
     out = console()
     out.print(table)
     for line in warning_lines(checked):
@@ -89,8 +102,12 @@ class Unreviewed:
     budget: bool = False  # stopped by --max-tokens or --max-cost
 
 
-def review_one(critic: Critic, book: Project, name: str, flags: list[str]) -> Review | Unreviewed:
-    """The chapter's review, saved with its new facts in the ledger; or why it was not reviewed."""
+def review_one(critic: Critic, book: Project, name: str, flags: list[str], force: bool = True) -> Review | Unreviewed:
+    """The chapter's review, saved with its new facts in the ledger; or why it was not reviewed. Without
+    `force`, a saved review of the same text (its hash still matches) is reused, and nothing is sent."""
+    saved = None if force else load_review(book, name)
+    if saved is not None and not is_stale(book, saved):
+        return saved
     try:
         review = critic.review(book, name, flags)
     except NotReviewed as error:
@@ -101,19 +118,48 @@ def review_one(critic: Critic, book: Project, name: str, flags: list[str]) -> Re
     return review
 
 
-def _review(settings: Settings, key: str, book: Project, names: list[str]) -> int:
+def _review(settings: Settings, key: str, book: Project, names: list[str], display: Any, force: bool) -> int:
     usage = UsageTotals()
     critic = make_critic(settings, key, ChapterUsage(usage))  # counted under a lock: chapters may run at once
     flags = mechanical_flags(book, settings.chapter_words)
-    results = run_all(names, lambda name: review_one(critic, book, name, flags.get(name, [])), settings.parallel)
+    done, interrupt = run_all_or_stop(names, lambda name: review_one(critic, book, name, flags.get(name, []), force),
+                                      settings.parallel)
+    if interrupt is not None:
+        hold_writes()  # nothing is saved after the signal
+    results = [result or Unreviewed("interrupted") for result in done]
+    for name, result in zip(names, results):
+        if isinstance(result, Review):
+            display.review(name, result.overall, dict(result.scores))
+        else:
+            display.review(name, None, {}, result.reason)
+    reviewed = sum(1 for result in results if isinstance(result, Review))
+    written = write_review_file(book, [info.name for _, info in chapter_files(book)])
+    display.summary(usage_summary(f"{reviewed} of {len(names)} chapters reviewed.", book, usage, settings, critic.model))
+    if not settings.json_output:
+        _print_reviews(book, names, results, written is not None, usage_line(usage, settings, critic.model), settings)
+    if interrupt is not None:
+        abandon(interrupt, display)
+    return review_exit(results)
+
+
+def _print_reviews(book: Project, names: list[str], results: list[Review | Unreviewed], wrote_file: bool, usage: str,
+                   settings: Settings) -> None:
     out = console()
     out.print(review_table(book, names, results, Scrubber.from_settings(settings)))
-    reviewed = sum(1 for result in results if isinstance(result, Review))
-    if write_review_file(book, [info.name for _, info in chapter_files(book)]) is not None:
+    if wrote_file:
+        reviewed = sum(1 for result in results if isinstance(result, Review))
         out.print(f"{reviewed} of {len(names)} chapters reviewed; see {REVIEW_FILE} in {book.root}.",
                   soft_wrap=True, markup=False, highlight=False)
-    out.print(usage_line(usage, settings, critic.model), soft_wrap=True, markup=False, highlight=False)
-    return review_exit(results)
+    out.print(usage, soft_wrap=True, markup=False, highlight=False)
+
+
+def mechanical_document(book: Project, checked: list[ChapterChecks]) -> MechanicalReview:
+    """`review --mechanical-only --json`: each chapter's figures and warnings."""
+    return MechanicalReview(project=book.name, chapters=[ChapterCheck(
+        file=report.name, words=report.words, target=report.target, flags=report.flag_count,
+        stock_per_1000=round(report.stock_per_1000, 2),
+        warnings=[CheckWarning(line=f.line, kind=str(f.kind), quote=f.quote, message=f.message) for f in report.findings],
+    ) for report in checked])
 
 
 def review_exit(results: list[Review | Unreviewed]) -> int:
@@ -133,5 +179,5 @@ def review_table(book: Project, names: list[str], results: list[Review | Unrevie
             weakest = ", ".join(f"{key} {score}" for key, score, _ in result.weakest())
             table.add_row(name, f"{result.overall:.1f}", weakest)
         else:
-            table.add_row(name, "not reviewed", scrub(result.reason))
+            table.add_row(name, "not reviewed", printable(scrub(result.reason)))
     return table

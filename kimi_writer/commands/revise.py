@@ -7,22 +7,26 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..book.authored import author_files
 from ..model.api_errors import Scrubber
 from ..model.caller import Caller, FailsAs, Limits
 from ..core.errors import ExitCode, UserError
 from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
-from ..core.pool import run_all
+from ..core.pool import run_all_or_stop
+from ..core.text import printable
 from ..book.project import Project
+from ..flags import JSON_EVENTS
 from ..model.retry import Backoff
-from ..judge.reviews import write_review_file
-from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules
+from ..judge.reviews import load_review, refuse_links, write_review_file
+from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules, hold_writes
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.status import load_state
 from ..book.manuscript import chosen_chapters
-from .arguments import ChaptersOption, ProjectArgument, console, hold, open_project
-from .run import check_price, client_for, critic_key, critic_model, make_critic, require_key, usage_line
+from .arguments import ChaptersOption, ProjectArgument, abandon, console, hold, open_project
+from .run import (check_price, client_for, critic_key, critic_model, make_critic, reporting, require_key, run_display,
+                  usage_line, usage_summary)
 
 REVISE_FLAGS = {
     "chapters": OWN,
@@ -40,6 +44,7 @@ REVISE_FLAGS = {
     "base_url": "The planner's API URL.",
     "chapter_words": "Target words per chapter.",
     "projects_dir": "Folder of projects.",
+    "json_output": JSON_EVENTS,
 }
 OUTCOMES_TO_EXIT = {"not reviewed": ExitCode.MODEL_ERROR, "failed": ExitCode.MODEL_ERROR, "budget": ExitCode.BUDGET}
 
@@ -75,24 +80,63 @@ def revise_command(
     rounds: Annotated[int, typer.Option("--rounds", min=1, max=10, help=(
         "New versions per chapter at most; a version no better stops it."))] = 2,
     force: Annotated[bool, typer.Option("--force", help=(
-        "Also replace chapters the author edited since their last review."))] = False,
+        "Also replace chapters the author edited since their last review, and the author's imported chapters."))] = False,
     **flags: Any,
 ) -> None:
     """Rewrite PROJECT's weak chapters with the writer model; keep a version only if the critic scores it higher."""
     try:
         settings = load_settings(**flags)
+    except UserError as error:
+        raise fail(str(error)) from None
+    given = {"project": project, "chapters": chapters, "below": below, "rounds": rounds, "force": force, **flags}
+    display = run_display(settings, "revise", given, console_view=False)
+    with reporting(display):
         book = open_project(project, settings.projects_dir)
         names = chosen_chapters(book, chapters)
         check_price(settings, critic_model(settings), settings.writer_model or settings.model)
         models = make_models(settings)
-        hold(book)
-    except UserError as error:
-        raise fail(str(error)) from None
-    reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-    revisions = run_all(names, reviser.revise, settings.parallel)
-    write_review_file(book, [info.name for _, info in chapter_files(book)])
-    _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
-    raise typer.Exit(revise_exit(revisions))
+        refuse_links(book)
+        hold(book, display)
+        reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
+        revisions, interrupt = _revise_all(reviser, names, set() if force else author_files(book) & set(names),
+                                           settings.parallel)
+        write_review_file(book, [info.name for _, info in chapter_files(book)])
+        _tell(display, book, revisions, settings, models.run_usage)
+        if not settings.json_output:
+            _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
+        if interrupt is not None:
+            abandon(interrupt, display)
+        raise typer.Exit(revise_exit(revisions))
+
+
+def _revise_all(reviser: Reviser, names: list[str], protected: set[str],
+                parallel: int) -> tuple[list[Revision], BaseException | None]:
+    """Each chapter revised (the author's imported ones left alone), stopping at a signal: then nothing
+    is replaced after it."""
+    todo = [name for name in names if name not in protected]
+    done, interrupt = run_all_or_stop(todo, reviser.revise, parallel)
+    if interrupt is not None:
+        hold_writes()
+    by_name = {name: revision or Revision(name, outcome="interrupted") for name, revision in zip(todo, done)}
+    return [by_name.get(name) or authors_text(name) for name in names], interrupt
+
+
+def _tell(display: Any, book: Project, revisions: list[Revision], settings: Settings, usage: UsageTotals) -> None:
+    """Each chapter's revision as a notice and its review as it stands now, then the figures."""
+    for r in revisions:
+        detail = f" ({r.detail})" if r.detail else ""
+        display.notice(f"{r.chapter}: {r.outcome}{detail}, {_score(r.before)} -> {_score(r.after)}")
+        review = load_review(book, r.chapter)
+        if review is not None:
+            display.review(r.chapter, review.overall, dict(review.scores))
+    kept = sum(1 for r in revisions if r.outcome == "kept")
+    display.summary(usage_summary(f"{kept} of {len(revisions)} chapters revised.", book, usage, settings,
+                                  critic_model(settings)))
+
+
+def authors_text(name: str) -> Revision:
+    """An imported chapter: the author's own text, never replaced without --force (and not sent to a model)."""
+    return Revision(name, outcome="author's text", detail="imported: not replaced; use --force to revise it")
 
 
 def revise_exit(revisions: list[Revision]) -> int:
@@ -112,7 +156,7 @@ def _report(book: Project, revisions: list[Revision], settings: Settings, scrub:
         table.add_column(column, justify=justify)
     for r in revisions:
         cost = r.usage.cost(price)
-        result = f"{r.outcome} ({scrub(r.detail)})" if r.detail else r.outcome
+        result = f"{r.outcome} ({printable(scrub(r.detail))})" if r.detail else r.outcome
         table.add_row(r.chapter, _score(r.before), _score(r.after), result, str(r.rounds),
                       f"{r.usage.prompt_tokens + r.usage.completion_tokens:,}", "—" if cost is None else f"${cost:.4f}")
     out = console()

@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Documented exit codes of `kimi-writer` (see the README)."""
+    """Documented exit codes of `kimi-writer` (see docs/reference.md)."""
 
     FINISHED = 0  # the model finished the book (answered without a tool call)
     ERROR = 1  # an unexpected internal error
@@ -14,7 +14,9 @@ class ExitCode(IntEnum):
     ITERATION_LIMIT = 3  # --max-iterations reached before the model finished
     MODEL_ERROR = 4  # the server or the model failed in a way retrying cannot fix
     BUDGET = 5  # --max-cost or --max-tokens would be exceeded by the next call
+    INCOMPLETE = 6  # the model said it was done, but chapters of the outline are still unwritten
     HANGUP = 129  # SIGHUP (the terminal went away)
+    PIPE_CLOSED = 141  # the reader of the output went away (`| head`): 128 + SIGPIPE, as a shell reports it
     INTERRUPTED = 130  # Ctrl+C
     TERMINATED = 143  # SIGTERM
 
@@ -26,6 +28,20 @@ class Interrupted(BaseException):
     def __init__(self, how: str, exit_code: ExitCode):
         super().__init__(how)
         self.how, self.exit_code = how, exit_code
+
+
+def mute_stdout() -> None:
+    """Send what is still printed to /dev/null: the reader of the output (`| head`) has gone, and the
+    run must still save its state and checkpoint, with no traceback and no "Exception ignored" line."""
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 class UserError(Exception):

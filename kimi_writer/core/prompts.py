@@ -20,6 +20,7 @@ class Markers:
     to give the messages of an old session their kinds. Nothing else may look for them."""
 
     book_context: str = "[Book context]"
+    book_memory: str = "[Book memory]"
     resumed: str = "[Resumed]"
     context_summary: str = "[Context summary]"
     write_stub: str = "["  # a landed write's text, replaced by a bracketed stub

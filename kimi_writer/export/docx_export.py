@@ -22,6 +22,7 @@ import markdown
 from ..book.manuscript import Chapter, Manuscript
 from ..book.project import replace_atomically
 from ..core.language import amount, is_cjk, primary
+from .tame import restore, tame
 
 FONT = "Times New Roman"
 EAST_ASIAN_FONTS = {  # by script: (the font, its fallback, the language as Word names it)
@@ -99,7 +100,7 @@ def body_blocks(markdown_text: str) -> list[Block]:
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
     parser = _BlockParser()
-    parser.feed(converter.convert(text))
+    parser.feed(restore(converter.convert(tame(text))))
     parser.close()
     return [block for block in parser.blocks if block.text.strip()]
 
@@ -145,7 +146,8 @@ def write_docx(book: Manuscript, author: str, path: Path) -> None:
 
     document = Document()
     set_page_and_styles(document, FONT, east_asian_font(book.language))
-    set_running_header(document.sections[0], f"{surname(author)} / {short_title(book.title)} / ")
+    byline = f"{surname(author)} / " if author.strip() else ""
+    set_running_header(document.sections[0], f"{byline}{short_title(book.title)} / ")
     add_title_page(document, book.title, author, about_words(book.words, book.language))
     for chapter in book.chapters:
         add_part(document, chapter.title, body_blocks(part_body(chapter)))

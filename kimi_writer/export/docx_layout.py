@@ -101,7 +101,8 @@ def add_title_page(document, title: str, author: str, words: str) -> None:
     heading = _plain(document.add_paragraph(title), WD_ALIGN_PARAGRAPH.CENTER)
     heading.paragraph_format.space_before = TITLE_DROP
     heading.paragraph_format.keep_with_next = True
-    _plain(document.add_paragraph(f"by {author}"), WD_ALIGN_PARAGRAPH.CENTER)
+    if author:
+        _plain(document.add_paragraph(f"by {author}"), WD_ALIGN_PARAGRAPH.CENTER)
 
 
 def add_part(document, title: str, blocks) -> None:

@@ -19,9 +19,10 @@ from markupsafe import Markup
 from ..book.manuscript import Manuscript
 from ..book.project import atomic_write_text, replace_atomically
 from ..core.language import primary
+from .tame import restore, tame
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_AUTHOR = "kimi-writer"
+DEFAULT_AUTHOR = ""  # no byline unless --author names one
 CONTENTS = {"zh": "目录", "ja": "目次", "ko": "목차"}  # the contents' heading in HTML and EPUB; else "Contents"
 
 
@@ -55,7 +56,7 @@ def chapter_html(book: Manuscript) -> list[str]:
                                   extension_configs={"footnotes": {"UNIQUE_IDS": True}})
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
-    return [sanitize(converter.reset().convert(chapter.text)) for chapter in book.chapters]
+    return [sanitize(restore(converter.reset().convert(tame(chapter.text)))) for chapter in book.chapters]
 
 
 def sanitize(html: str) -> str:
@@ -90,7 +91,8 @@ def _css() -> str:
 def to_markdown(book: Manuscript, author: str) -> str:
     """The title, the author, the contents, then every part's text (chapters or stories), in order."""
     contents = "\n".join(f"- {chapter.title}" for chapter in book.chapters)
-    head = f"# {book.title}\n\n*{author}*\n\n## Contents\n\n{contents}\n"
+    byline = f"*{author}*\n\n" if author else ""
+    head = f"# {book.title}\n\n{byline}## Contents\n\n{contents}\n"
     return "\n".join([head, *(chapter.text for chapter in book.chapters)])
 
 
@@ -120,12 +122,13 @@ def write_epub(book: Manuscript, author: str, path: Path) -> None:
     result.set_identifier(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'kimi-writer:{book.title}:{author}')}")
     result.set_title(book.title)
     result.set_language(book.language)
-    result.add_author(author)
+    if author:
+        result.add_author(author)
     css = epub.EpubItem(uid="style", file_name="style/book.css", media_type="text/css", content=_css())
     result.add_item(css)
     title_page = _page(epub, "Title page", "title.xhtml", css, book.language,
                        f'<div class="title-page"><h1>{_escape(book.title)}</h1>'
-                       f'<p class="author">{_escape(author)}</p></div>')
+                       + (f'<p class="author">{_escape(author)}</p>' if author else "") + '</div>')
     chapters = [_page(epub, chapter.title, f"chapter_{index:03d}.xhtml", css, book.language, html)
                 for index, (chapter, html) in enumerate(zip(book.chapters, chapter_html(book)), start=1)]
     for page in (title_page, *chapters):

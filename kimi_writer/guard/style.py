@@ -48,9 +48,14 @@ def builtin_phrases() -> tuple[str, ...]:
     return tuple(parse_phrase_list(BUILTIN_FILE.read_text(encoding="utf-8")))
 
 
+def project_phrases(project: Project | None) -> list[str]:
+    """The project's own phrases (its banned_phrases.txt): errors wherever they occur."""
+    return parse_phrase_list(project.read_if_file(PROJECT_FILE) or "") if project is not None else []
+
+
 def banned_phrases(project: Project | None = None) -> list[str]:
     """The built-in phrases, then the project's own (from its banned_phrases.txt)."""
-    extra = parse_phrase_list(project.read_if_file(PROJECT_FILE) or "") if project is not None else []
+    extra = project_phrases(project)
     builtin = builtin_phrases()
     return list(builtin) + [phrase for phrase in extra if phrase not in builtin]
 

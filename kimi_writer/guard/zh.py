@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..core.language import count_words, primary, script_language, to_simplified, traditional_share
+from .language import CHINESE
+from .slop import SlopParts
 
 STOCK_FILE = Path(__file__).resolve().parent.parent / "data" / "zh_stock_phrases.txt"
 FLAVOUR_WORDS = ("微微", "缓缓", "淡淡", "轻轻", "目光", "沉默", "某种", "一丝", "嘴角", "眉头", "瞬间", "透着",
                  "弥漫", "深吸", "指节", "喉结", "凝视", "心头")  # words AI prose leans on, in every source
 SIMILES = ("像", "仿佛", "如同", "宛如", "犹如", "似的", "好似")
-CONTRAST = re.compile(r"不是[^。！？\n]{1,25}?[，,]\s*(?:而|就|只|也)?是|不是[^。！？\n]{1,25}?[。！？]”?\s*(?:而)?是"
-                      r"|与其说[^。！？\n]{1,25}?不如说")
+CONTRAST = CHINESE.contrasts[0]  # 不是……而是……
 WEIGHTS = {"stock": 2.0, "words": 1.0, "contrast": 1.0, "similes": 0.2}
 """Per 1,000 characters. A stock phrase is several characters of cliché, so it weighs double; similes
 are common in good prose too (Lu Xun, Xiao Hong), so they weigh little: only a glut of them counts."""
@@ -151,6 +152,12 @@ def slop_index(parts: dict[str, float]) -> float:
     return sum(WEIGHTS[name] * value for name, value in parts.items())
 
 
+def index_parts(parts: dict[str, float]) -> SlopParts:
+    """The slop index's parts in points, in the shape of the English index's (similes are over-used words too)."""
+    return SlopParts(over_used_words=WEIGHTS["words"] * parts["words"] + WEIGHTS["similes"] * parts["similes"],
+                     contrasts=WEIGHTS["contrast"] * parts["contrast"], stock_phrases=WEIGHTS["stock"] * parts["stock"])
+
+
 def _core(sentence: str) -> str:
     """A sentence's characters without punctuation or spaces."""
     return _PUNCTUATION.sub("", sentence)
@@ -204,7 +211,7 @@ def flavour(parts: dict[str, float], index: float, hits: list[tuple[str, int]], 
         return []
     common = sorted(Counter(phrase for phrase, _ in hits).items(), key=lambda item: -item[1])[:5]
     named = f" ({', '.join(f'{phrase} ×{count}' for phrase, count in common)})" if common else ""
-    return [("ai_flavour", hits[0][1] if hits else 0, "", f"AI flavour (AI味): slop index {index:.1f} (flagged from "
+    return [("slop_index", hits[0][1] if hits else 0, "", f"AI flavour (AI味): slop index {index:.1f} (flagged from "
              f"{SLOP_THRESHOLD}); per 1,000 字: {parts['stock']:.1f} stock phrases{named}, {parts['words']:.1f} "
              f"AI-flavour words, {parts['contrast']:.1f} 不是……而是, {parts['similes']:.1f} similes", ())]
 

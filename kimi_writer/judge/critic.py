@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..model.caller import Caller, FailsAs
-from ..guard.checks import check_project, warning_lines
+from ..guard.checks import check_project, flag_lines
 from ..model.client import AssistantTurn
 from ..loop.book_context import story_bible
 from ..book.edits import content_hash
@@ -29,8 +29,10 @@ from ..book.project import Project, count_words
 from ..core.prompts import render
 from ..book.language import book_language
 from ..core.language import suffix, with_language
+from ..core.text import printable
 from ..loop.tools import Tool, ToolResult
 from ..loop.writer import previous_chapter
+from ..core.text import parse_json
 
 SCORE_KEYS = ("character", "setting", "stakes", "pacing", "prose", "outline_fidelity",
               "character_consistency", "world_consistency", "continuity")
@@ -135,7 +137,17 @@ def overall_score(scores: Scores) -> float:
     return round(mean(scores.model_dump().values()), 2)
 
 
+def _printable(value: Any) -> Any:
+    """Every string in a (shallow) review's data without terminal escapes or control characters."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    return [_printable(item) for item in value] if isinstance(value, list) else value
+
+
 def make_review(chapter: str, text: str, args: ReviewArgs, model: str) -> Review:
+    args = ReviewArgs.model_validate(_printable(args.model_dump()))
     return Review(chapter=chapter, scores=args.scores.model_dump(), overall=overall_score(args.scores),
                   reasons=args.reasons, notes=args.notes, continuity_issues=args.continuity_issues,
                   new_facts=args.new_facts, sha256=content_hash(text), model=model,
@@ -160,7 +172,7 @@ def mechanical_flags(project: Project, chapter_words: int | None = None) -> dict
         checked = check_project(project, chapter_words)
     except UserError:
         return {}
-    return {report.name: warning_lines([report]) for report in checked}
+    return {report.name: flag_lines(report) for report in checked}
 
 
 def critic_messages(project: Project, filename: str, text: str, flags: list[str],
@@ -201,7 +213,7 @@ def parse_review(turn: AssistantTurn) -> tuple[ReviewArgs | None, str, list[str]
     if call is None:
         return None, "you did not call submit_review.", []
     try:
-        raw = json.loads(call.arguments or "{}")
+        raw = parse_json(call.arguments or "{}")
     except json.JSONDecodeError as error:
         return None, "its arguments are not valid JSON.", [str(error)]
     try:

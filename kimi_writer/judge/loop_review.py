@@ -38,4 +38,5 @@ class LoopReviewer:
 
 
 def _reviewed(review: Review) -> ToolResult:
-    return ToolResult(review.compact(), f"reviewed {review.chapter}: {review.overall:.1f}/10")
+    return ToolResult(review.compact(), f"reviewed {review.chapter}: {review.overall:.1f}/10",
+                      reviewed=(review.chapter, review.overall, dict(review.scores)))

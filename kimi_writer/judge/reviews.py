@@ -13,9 +13,11 @@ from pydantic import ValidationError
 
 from ..book import ledger
 from .critic import SCORE_KEYS, Review
-from ..book.edits import content_hash
-from ..book.project import Project, atomic_write_text
+from ..book.edits import bytes_hash, content_hash
+from ..book.project import PathRefused, Project, atomic_write_text, replace_atomically
+from ..core.errors import UserError
 from ..book.session import SessionState
+from ..core.text import printable
 
 StateLoader = Callable[[Project], tuple[SessionState | None, str]]  # status.load_state: the saved session, if any
 _LOCK = threading.Lock()  # chapters may be reviewed at once
@@ -42,15 +44,36 @@ def save_review(project: Project, review: Review) -> Path:
     return path
 
 
-def load_review(project: Project, chapter: str) -> Review | None:
-    """The chapter's saved review; None when there is none or it cannot be read."""
-    path = review_path(project, chapter)
+def _read_review(project: Project, path: Path) -> Review | None:
+    """The review saved at `path`; None when there is none or it cannot be read."""
     if not project.contains(path) or not path.is_file():
         return None
     try:
         return Review.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError):
         return None
+
+
+def load_review(project: Project, chapter: str) -> Review | None:
+    """The chapter's saved review; None when there is none or it cannot be read. When the chapter is a
+    version revise kept but a crash came before its review was saved, that version's review."""
+    saved = _read_review(project, review_path(project, chapter))
+    if saved is not None and not is_stale(project, saved):
+        return saved
+    text = project.read_if_file(chapter)
+    return (text is not None and _version_review(project, chapter, content_hash(text))) or saved
+
+
+def _version_review(project: Project, chapter: str, sha: str) -> Review | None:
+    """The review saved beside the version of the chapter whose text has the hash `sha`, if any."""
+    folder = project.state_dir / VERSIONS / stem(chapter)
+    if not project.contains(folder) or not folder.is_dir():
+        return None
+    for path in sorted(folder.glob(f"*_{sha[:8]}.json"), reverse=True):
+        review = _read_review(project, path)
+        if review is not None and review.sha256 == sha and review.chapter == chapter:
+            return review
+    return None
 
 
 def is_stale(project: Project, review: Review) -> bool:
@@ -65,14 +88,6 @@ def has_reviews(project: Project) -> bool:
     return project.contains(folder) and folder.is_dir() and any(folder.glob("*.json"))
 
 
-def score_cell(project: Project, chapter: str) -> str:
-    """What `status` shows in the score column: the overall score, "stale", or "—"."""
-    review = load_review(project, chapter)
-    if review is None:
-        return "—"
-    return "stale" if is_stale(project, review) else f"{review.overall:.1f}"
-
-
 def edited_by_author(project: Project, previous: Review | None, load_state: StateLoader) -> bool:
     """Whether the chapter was changed by hand since `previous` judged it: its text is neither the one
     judged nor the one the agent last wrote. Once set, it holds until a revision replaces the chapter."""
@@ -81,6 +96,12 @@ def edited_by_author(project: Project, previous: Review | None, load_state: Stat
     state, _ = load_state(project)
     written = state.file_hashes.get(previous.chapter) if state is not None else None
     return previous.author_edited or written != content_hash(project.read_if_file(previous.chapter) or "")
+
+
+def hold_writes(timeout: float = 2.0) -> None:
+    """Wait for a review or facts being saved, then keep any other from starting (at a signal)."""
+    _LOCK.acquire(timeout=timeout)
+    ledger.hold_writes(timeout)
 
 
 def record_review(project: Project, review: Review, load_state: StateLoader, replaced: bool = False) -> None:
@@ -93,12 +114,14 @@ def record_review(project: Project, review: Review, load_state: StateLoader, rep
         ledger.add_facts(project, [(fact.section, fact.fact) for fact in review.new_facts])
 
 
-def save_version(project: Project, chapter: str, text: str, review: Review | None) -> Path:
-    """Keep one version of a chapter and its review under versions/<stem>/; returns the text's path."""
+def save_version(project: Project, chapter: str, text: str | bytes, review: Review | None) -> Path:
+    """Keep one version of a chapter (its exact bytes, when given bytes) and its review under
+    versions/<stem>/; returns the text's path."""
     folder = project.state_dir / VERSIONS / stem(chapter)
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     moment = datetime.now().strftime("%Y%m%d_%H%M%S_%f")
-    name = f"{moment}_{content_hash(text)[:8]}"
-    atomic_write_text(folder / f"{name}.md", text)
+    name = f"{moment}_{bytes_hash(data)[:8]}"
+    replace_atomically(folder / f"{name}.md", lambda handle: handle.write(data))
     if review is not None:
         atomic_write_text(folder / f"{name}.json", review.model_dump_json(indent=1) + "\n")
     return folder / f"{name}.md"
@@ -128,11 +151,22 @@ def review_markdown(project: Project, reviews: list[Review]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def refuse_links(project: Project) -> None:
+    """UserError when continuity.md or review.md is a link, which review would otherwise write through."""
+    for name in (ledger.LEDGER_FILE, REVIEW_FILE):
+        try:
+            project.refuse_link(name)
+        except PathRefused as error:
+            raise UserError(str(error)) from None
+
+
 def write_review_file(project: Project, chapters: list[str]) -> Path | None:
     """Rewrite review.md from the saved reviews of `chapters` (in that order); None when there are none."""
     reviews = [review for review in (load_review(project, name) for name in chapters) if review is not None]
     if not reviews:
         return None
     path = project.root / REVIEW_FILE
-    atomic_write_text(path, review_markdown(project, reviews))
+    if path.is_symlink():
+        return None  # never written through a link (review and revise refuse one before they start)
+    atomic_write_text(path, printable(review_markdown(project, reviews)))  # saved reviews are files anyone may edit
     return path

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from ..book import edits, ledger
 from ..model.caller import Caller
-from ..guard.checks import check_chapter, warning_lines
+from ..guard.checks import check_chapter, flag_lines
+from ..guard.language import checked_as
 from ..loop.book_context import story_bible
 from .critic import Critic, NotReviewed, Quiet, Review, outline_entry
 from ..core.errors import BudgetExceeded
@@ -20,9 +21,11 @@ from ..core.prompts import render
 from ..guard.zh import phrases_to_avoid
 from ..book.language import book_language
 from ..core.language import suffix, with_language
+from ..core.text import printable
+from . import reviews
 from .reviews import StateLoader, is_stale, load_review, record_review, save_version
 from ..book.session import UsageTotals
-from ..guard.style import banned_phrases
+from ..guard.style import banned_phrases, project_phrases
 
 _LOCK = threading.Lock()  # usage totals and the session state are shared by the chapters revised at once
 
@@ -97,27 +100,42 @@ def revision_messages(project: Project, name: str, text: str, review: Review,
     request = render("revise_request.md.j2", filename=name, target=chapter_target(project, name, chapter_words),
                      overall=review.overall, scores=review.scores, reasons=review.reasons, notes=review.notes,
                      continuity_issues=review.continuity_issues, entry=entry,
-                     bible=story_bible(project, excerpt), ledger=excerpt, text=text, unit=suffix(language))
+                     bible=story_bible(project, excerpt), ledger=excerpt, text=text, unit=suffix(language),
+                     flags=flags_of(project, name, text, chapter_words))
     system_text = render("revise_system.md.j2", banned_phrases=banned_phrases(project))
     return [system(with_language(system_text, language, phrases_to_avoid(language))), user(Kind.TASK, request)]
 
 
 def flags_of(project: Project, name: str, text: str, chapter_words: int | None) -> list[str]:
     """The mechanical flags of one version of a chapter (its own checks)."""
-    report = check_chapter(name, text, banned_phrases(project), chapter_target(project, name, chapter_words))
-    return warning_lines([report])
+    report = check_chapter(name, text, banned_phrases(project), chapter_target(project, name, chapter_words),
+                           own=project_phrases(project), language=checked_as(book_language(project)))
+    return flag_lines(report)
 
 
-def replace_chapter(project: Project, name: str, text: str, load_state: StateLoader) -> None:
-    """Put the kept version in place (atomically); where the session tracks the file, it now
-    remembers this version, so `write --recover` does not report it as the author's edit."""
+def replace_chapter(project: Project, name: str, text: str, load_state: StateLoader, expected: str) -> bool:
+    """Put the kept version in place (atomically), only while the file still holds the bytes that were
+    read (hash `expected`): False, and the file untouched, when someone changed it meanwhile. Where the
+    session tracks the file, it now remembers this version, so `write --recover` does not report it as
+    the author's edit."""
     with _LOCK:
+        current = project.read_bytes_if_file(name)
+        if current is None or edits.bytes_hash(current) != expected:
+            return False
         project.write(name, text, "overwrite")
         state, _ = load_state(project)
         if state is not None and name in state.file_hashes:
             state.file_hashes[name] = edits.remember(project, name)
             state.written[name] = len(text.split())
             state.save(project.root)
+        return True
+
+
+def hold_writes(timeout: float = 2.0) -> None:
+    """At a signal: wait for a chapter being replaced, then keep any other chapter, review or fact from
+    being written until the process ends."""
+    _LOCK.acquire(timeout=timeout)
+    reviews.hold_writes(timeout)
 
 
 def _issues(new: Review, old: Review) -> str:
@@ -148,7 +166,8 @@ class Reviser:
 
     def _revise(self, name: str, usage: ChapterUsage, revision: Revision) -> None:
         critic = self.models.critic(usage)
-        text = self.project.read_if_file(name) or ""
+        original = self.project.read_bytes_if_file(name) or b""
+        text = original.decode("utf-8", errors="replace")
         review, edited = self._current_review(critic, name, text)
         revision.before = revision.after = review.overall
         if edited and not self.rules.force:
@@ -157,8 +176,8 @@ class Reviser:
         if not needs_revision(review, self.rules.below):
             revision.outcome = "good enough"
             return
-        save_version(self.project, name, text, review)
-        self._rounds(critic, usage, name, text, review, revision)
+        save_version(self.project, name, original, review)  # the exact bytes, UTF-8 or not
+        self._rounds(critic, usage, name, (text, edits.bytes_hash(original)), review, revision)
 
     def _current_review(self, critic: Critic, name: str, text: str) -> tuple[Review, bool]:
         """The chapter's review, redone first when missing or stale; and whether the author edited it."""
@@ -170,31 +189,37 @@ class Reviser:
         record_review(self.project, review, self.load_state)
         return review, review.author_edited
 
-    def _rounds(self, critic: Critic, usage: ChapterUsage, name: str, text: str, review: Review,
+    def _rounds(self, critic: Critic, usage: ChapterUsage, name: str, read: tuple[str, str], review: Review,
                 revision: Revision) -> None:
-        """Up to --rounds new versions; each kept only if better; the first that is not ends it (a plateau)."""
+        """Up to --rounds new versions; each kept only if better; the first that is not ends it (a plateau).
+        `read` is the chapter's text and the hash of the bytes it came from."""
         writer = self.models.writer(usage)
+        text, expected = read
         for number in range(1, self.rules.rounds + 1):
             revision.rounds = number
             new_text = self._new_version(writer, name, text, review)
             flags = flags_of(self.project, name, new_text, self.rules.chapter_words)
             new_review = critic.review_text(self.project, name, new_text, flags)
-            save_version(self.project, name, new_text, new_review)
+            kept = save_version(self.project, name, new_text, new_review)
             if not is_better(new_review, review):
                 revision.outcome = revision.outcome or "reverted"
                 scored = f"round {number} scored {new_review.overall:.1f}{_issues(new_review, review)}"
-                revision.detail = f"{scored}: plateau"
+                revision.detail = f"{scored}, no better: stopped"
                 return
-            replace_chapter(self.project, name, new_text, self.load_state)
+            if not replace_chapter(self.project, name, new_text, self.load_state, expected):
+                revision.outcome = "edited"
+                revision.detail = (f"the author changed it during the revision: their text stays; round {number}'s "
+                                   f"version ({new_review.overall:.1f}) is saved as {self.project.relative_name(kept)}")
+                return
             record_review(self.project, new_review, self.load_state, replaced=True)
-            text, review = new_text, new_review
+            text, review, expected = new_text, new_review, edits.content_hash(new_text)
             revision.after, revision.outcome = review.overall, "kept"
 
     def _new_version(self, writer: Caller, name: str, text: str, review: Review) -> str:
         messages = revision_messages(self.project, name, text, review, self.rules.chapter_words)
         writer.check_budget(writer.measure(messages))
         turn = writer.call(messages, None, Quiet(), self.models.max_output_tokens)
-        new_text = turn.content.strip()
+        new_text = printable(turn.content).strip()
         if not new_text:
             raise RevisionFailed(f"the writer returned no text for {name}")
         return new_text + "\n"

@@ -22,7 +22,7 @@ DEFAULT_CHAPTERS = 3  # when neither the outline nor the author says how many
 MAX_CHAPTERS = 5  # a small model's book stays short
 LOOKS = (LIST_FILES.name, READ_FILE.name)
 # The agent's own notes, not the author's words (the server sees only their text, not their kind).
-NOTE_PREFIXES = (MARKERS.book_context, MARKERS.resumed, MARKERS.context_summary)
+NOTE_PREFIXES = (MARKERS.book_context, MARKERS.book_memory, MARKERS.resumed, MARKERS.context_summary)
 _NUMBER_WORDS = "one two three four five six seven eight nine ten".split()
 _REQUESTED = re.compile(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")[\s-]+chapters?\b", re.I)
 _TAIL = re.compile(r"\n## End of .+?, the latest chapter\n…?(.*)$", re.S)
@@ -37,8 +37,9 @@ _EXISTS_FAILURE = re.compile(rf"^`{re.escape(WRITE_FILE.name)}` failed: (.+?) al
 _LISTED_FILE = re.compile(r"^- (.+?)(?: \([\d,]+ words\))?:", re.M)
 # A note's prefix -> (heading of its file list, heading of its outline, what may follow the outline).
 _NOTES = {
-    MARKERS.book_context: ("## Chapters written\n", "## Outline (outline.md)\n",
+    MARKERS.book_memory: ("## Chapters written\n", "## Outline (outline.md)\n",
                    ("\n\n## Story bible: ", "\n\n## Chapters written\n", "\n\n## End of ")),
+    MARKERS.book_context: ("## Chapters written\n", "## Outline (outline.md)\n", ("\n\n## End of ",)),
     MARKERS.resumed: ("## Files in the project\n", "## The current outline (outline.md)\n",
                     ("\n\n## A note from the author", "\n\nThe planning run is over", "\n\nContinue the book")),
 }

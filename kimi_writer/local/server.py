@@ -157,10 +157,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class LocalServer:
-    """Serves a Responder on a free port of 127.0.0.1 from a daemon thread."""
+    """Serves a Responder on 127.0.0.1 (a free port unless `port`) from a daemon thread."""
 
-    def __init__(self, responder: Responder, model: str):
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+    def __init__(self, responder: Responder, model: str, port: int = 0):
+        self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd.responder, self._httpd.model, self._httpd.stopping = responder, model, threading.Event()
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 

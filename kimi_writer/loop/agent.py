@@ -8,7 +8,8 @@ from ..model.api_errors import Scrubber
 from ..model.caller import Caller, Limits
 from ..model.client import AssistantTurn, ModelClient, ToolCallRequest
 from .display import PlainDisplay
-from ..core.errors import AgentStop, ContextFull, ContextOverflow, ExitCode, FatalModelError, Interrupted, IterationLimitReached
+from ..core.errors import (AgentStop, ContextFull, ContextOverflow, ExitCode, FatalModelError, Interrupted,
+                           IterationLimitReached, mute_stdout)
 from ..core.messages import Message, tool_result
 from ..model.retry import Backoff
 from .run_end import RunEnd, interrupted
@@ -50,6 +51,9 @@ class Agent:
             code, outcome = stop.exit_code, self.scrub(self.end.outcome(stop))
         except (KeyboardInterrupt, Interrupted) as interrupt:
             code, outcome = interrupted(interrupt)
+        except BrokenPipeError:
+            mute_stdout()
+            code, outcome = ExitCode.PIPE_CLOSED, "Stopped: the output's reader went away (a closed pipe); the unfinished turn was dropped."
         return self.end.close(code, outcome, self.iterations)
 
     def step(self) -> None:
@@ -109,7 +113,9 @@ class Agent:
         if result.written and self.workspace.project is not None:
             result = self.window.landed(call, result)
         self.state.messages.append(tool_result(call.id, result.text))
-        self.display.tool_result(result.summary, result.ok)
+        self.display.tool_result(result.summary, result.ok, call.name, result.written)
+        if result.reviewed is not None:
+            self.display.review(*result.reviewed)
         self.format_errors_in_a_row = self.format_errors_in_a_row + 1 if result.format_error else 0
         if self.format_errors_in_a_row >= self.settings.max_format_errors:
             raise FatalModelError(f"the model sent {self.format_errors_in_a_row} malformed tool calls in a row; "

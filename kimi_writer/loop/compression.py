@@ -15,6 +15,7 @@ from ..core.language import suffix, with_language
 from ..core.prompts import render
 from ..book.session import SessionState
 from ..core.tokens import count_text
+from ..core.text import parse_json
 
 EXCERPT_CHARS = 1500
 HEAD_KINDS = (Kind.TASK, Kind.RESUME_NOTE)  # what a history opens with, after the system prompt
@@ -60,7 +61,7 @@ def transcript(messages: list[Message]) -> str:
 
 def _pretty_arguments(arguments: str) -> str:
     try:
-        parsed = json.loads(arguments)
+        parsed = parse_json(arguments)
     except json.JSONDecodeError:
         return arguments
     if not isinstance(parsed, dict):

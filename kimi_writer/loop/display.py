@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -37,6 +38,7 @@ class RunSummary:
     this_run: RunFigures
     book: RunFigures | None = None  # the book's totals, when earlier runs count too
     language: str = "en"  # the book's: how the files' lengths are named (words, 字)
+    full_outcome: str = ""  # the outcome even when a notice says it (a plan-only run's end), for the events
 
 
 @dataclass
@@ -109,8 +111,21 @@ class PlainDisplay:
             self._write(_tool_line(name, chars) + "\n")
         self.turn.tool_calls = {}  # printed once: a later notice must not print them again
 
-    def tool_result(self, summary: str, ok: bool) -> None:
+    def tool_result(self, summary: str, ok: bool, name: str = "", written: tuple[str, int] | None = None) -> None:
+        """A tool's result in one line (`name` and the file `written`, with its words, are for the events)."""
         self._write(("  -> " if ok else "  !! ") + summary + "\n")
+
+    def review(self, file: str, overall: float | None, scores: dict[str, int], reason: str | None = None) -> None:
+        """A chapter's review (the console shows it in a tool result or a table)."""
+
+    def start(self, command: str, args: dict, models: dict) -> None:
+        """The run starts (the events say which command, with which models)."""
+
+    def opened(self, state_dir: Path) -> None:
+        """The run's project is known."""
+
+    def close(self, exit_code: int, outcome: str = "") -> None:
+        """The run is over, with this exit code."""
 
     def notice(self, text: str) -> None:
         self.end_turn()
@@ -215,7 +230,7 @@ class LiveDisplay(PlainDisplay):
         for name, chars in self.turn.tool_calls.values():
             self.console.print(Text(_tool_line(name, chars), style="yellow"))
 
-    def tool_result(self, summary: str, ok: bool) -> None:
+    def tool_result(self, summary: str, ok: bool, name: str = "", written: tuple[str, int] | None = None) -> None:
         self.console.print(Text(("  ✓ " if ok else "  ✗ ") + summary, style="green" if ok else "red"))
 
     def draft_progress(self, name: str, chars: int | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..book.authored import author_files
 from ..core.errors import UserError
 from ..book.manuscript import chapter_files, parse_chapters
 from ..book.outline import OutlineEntry, chapter_target, load_outline, part_filename
@@ -22,15 +23,16 @@ class Outcome:
 
 
 def plan_drafts(project: Project, spec: str | None, overwrite: bool) -> tuple[list[tuple[OutlineEntry, str]], list[str]]:
-    """(entry, file) to draft, and the files skipped because they exist."""
+    """(entry, file) to draft, and the files skipped because they exist (the author's own, even with `overwrite`)."""
     entries = load_outline(project)
     if not entries:
         raise UserError(f"{project.name} has no outline.md with numbered chapters; plan it first with --plan-only.")
     existing = {number: info.name for number, info in chapter_files(project) if number is not None}
     todo, skipped = [], []
+    authors = author_files(project)
     for entry in parse_chapters(spec, entries):
         name = existing.get(entry.number, part_filename(entry))
-        if entry.number in existing and not overwrite:
+        if entry.number in existing and (not overwrite or name in authors):
             skipped.append(name)
         else:
             todo.append((entry, name))

@@ -21,6 +21,7 @@ from ..book.language import book_language
 from ..core.language import suffix
 from ..core.prompts import render
 from ..book.session import STATE_FILE, SessionState
+from ..core.text import parse_json
 
 SUMMARY_GLOB = ".context_summary_*.md"
 
@@ -114,7 +115,7 @@ def _read(path: Path) -> str:
 def _from_state(path: Path) -> Recovered:
     text = _read(path)
     try:
-        raw = json.loads(text)
+        raw = parse_json(text)
     except json.JSONDecodeError:
         raise CorruptState(f"{path} is not a valid kimi-writer session file (corrupt or from another version); "
                            f"resume from the project's newest {SUMMARY_GLOB} file instead.") from None

@@ -11,12 +11,14 @@ from ..book.language import book_language
 from .display import PlainDisplay, RunFigures, RunSummary
 from ..core.errors import AgentStop, ExitCode, Finished, IterationLimitReached, SaveFailed
 from ..book.locate import resume_command
+from ..book.project import count_words
 from ..book.manuscript import unwritten_chapters
 from ..book.session import STATE_FILE, RunRecord, SessionState, UsageTotals
 from ..settings import Settings
 from .tools import Workspace
 
 PLAN_READY = "The plan is ready:"
+UNFINISHED = "Finished, but "
 
 
 class RunEnd:
@@ -34,10 +36,14 @@ class RunEnd:
         failure = self._save_outcome(outcome, iterations)
         if failure is not None:
             code, outcome = failure.exit_code, self.outcome(failure)
+        if code == ExitCode.FINISHED and outcome.startswith(UNFINISHED):
+            code = ExitCode.INCOMPLETE  # a script must not take a book with unwritten chapters for a success
         if code != ExitCode.FINISHED:
             self.checkpoint()
         plan_ready = outcome.startswith(PLAN_READY)
-        self.display.summary(self._summary(None if plan_ready else outcome, iterations))
+        summary = self._summary(None if plan_ready else outcome, iterations)
+        summary.full_outcome = outcome
+        self.display.summary(summary)
         if plan_ready:
             self.display.notice(f"{outcome}\nRead and edit it, then draft the chapters with: "
                                 f"{resume_command(self.workspace.project.root)}")
@@ -84,7 +90,7 @@ class RunEnd:
             return "Finished: the model says the book is done."
         listed = _listing(missing)
         verb = "is" if len(missing) == 1 else "are"
-        return (f"Finished, but {len(missing)} of {planned} planned chapters {verb} not written ({listed}): "
+        return (f"{UNFINISHED}{len(missing)} of {planned} planned chapters {verb} not written ({listed}): "
                 f"continue with {resume_command(project.root)}")
 
     def save(self) -> None:
@@ -124,8 +130,16 @@ class RunEnd:
             book = RunFigures(sum(run.iterations for run in self.state.runs), usage.prompt_tokens,
                               usage.completion_tokens, usage.cost(price), usage.estimated_requests > 0,
                               runs=len(self.state.runs))
-        return RunSummary(outcome, str(project.root) if project else None, sorted(self.state.written.items()),
-                          this_run, book, book_language(project) if project else "en")
+        return RunSummary(outcome, str(project.root) if project else None, self._words_on_disk(), this_run, book,
+                          book_language(project) if project else "en")
+
+    def _words_on_disk(self) -> list[tuple[str, int]]:
+        """Each file the run wrote with its words as the file holds them now (the author may have edited
+        it, a later write replaced it); a file that is gone keeps its last known count."""
+        project = self.workspace.project
+        texts = {name: project.read_if_file(name) if project else None for name in self.state.written}
+        return sorted((name, count_words(texts[name]) if texts[name] is not None else words)
+                      for name, words in self.state.written.items())
 
 
 def interrupted(interrupt: BaseException) -> tuple[ExitCode, str]:

@@ -15,15 +15,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from ..book import lock
+from ..book.authored import refuse_replacing
 from ..model.client import ToolCallRequest
 from ..book.language import book_language, store_language
 from ..book.outline import chapter_number, chapter_target, is_chapter_file
 from ..book.project import MAX_PROJECT_NAME, STATE_DIR, Project, ProjectError, sanitize_project_name
 from ..core.language import amount, count_words, of_target, suffix
 from ..core.prompts import render
+from ..guard.feedback import write_feedback
 from ..guard.style import PROJECT_FILE as PROJECT_PHRASES
-from ..guard.style import banned_phrases, excerpt, find_hits
+from ..guard.style import excerpt
 from .writer import DraftFailed, Writer, draft_result
+from ..core.text import parse_json
 
 
 class ToolFailure(Exception):
@@ -46,6 +49,7 @@ class Workspace:
     reviewer: "Callable[[Project, str], ToolResult] | None" = None  # a critic: enables review_chapter
     review_landed: bool = False  # --review auto: every chapter write that lands is reviewed
     language: str | None = None  # the book's language, stored in the project it creates (None: keep the project's)
+    force: bool = False  # --force: the author's imported chapters may be replaced too
 
     def require_project(self) -> Project:
         if self.project is None:
@@ -63,6 +67,7 @@ class ToolResult:
     format_error: bool = False
     compress: bool = False
     written: tuple[str, int] | None = None  # (file, words now in it)
+    reviewed: tuple[str, float, dict[str, int]] | None = None  # the critic's (file, overall, scores)
 
 
 class CreateProjectArgs(BaseModel):
@@ -111,7 +116,7 @@ class CompressContextArgs(BaseModel):
 def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
     """Make or reopen the folder; a folder that holds another book (or another run's) gets `_2`, `_3`..."""
     wanted = sanitize_project_name(args.project_name)
-    for name in _candidate_names(wanted):
+    for name in candidate_names(wanted):
         root = (workspace.projects_dir / name).absolute()
         if root.resolve() not in workspace.owned and holds_a_book(root):
             continue
@@ -130,7 +135,7 @@ def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
     raise ToolFailure(f"no free folder name for {wanted!r}; choose another project name")
 
 
-def _candidate_names(wanted: str) -> Iterator[str]:
+def candidate_names(wanted: str) -> Iterator[str]:
     """`wanted`, then `wanted_2`, `wanted_3`... (each within the length of a project name)."""
     yield wanted
     for number in range(2, 1000):
@@ -160,6 +165,12 @@ def _project_result(project: Project, created: bool, wanted: str, notice: str) -
     return ToolResult(text, f"{summary}. {notice}" if notice else summary)
 
 
+def _keep_authors_text(workspace: Workspace, project: Project, filename: str) -> None:
+    """Refuse a write to the author's imported text, unless the run has --force."""
+    if not workspace.force:
+        refuse_replacing(project, project.relative_name(project.resolve(filename)))
+
+
 def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     """Write, then report the words against the chapter's target and any stock phrases just sent."""
     project = workspace.require_project()
@@ -169,13 +180,17 @@ def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     if workspace.plan_only and is_chapter_file(project.relative_name(project.resolve(args.filename))):
         raise ToolFailure(f"{args.filename} is a chapter, and this is a planning run (--plan-only): write "
                           "outline.md and the story bible only; the chapters come in the next run")
+    _keep_authors_text(workspace, project, args.filename)
     name, words = project.write(args.filename, args.content, args.mode)
     verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
     target, language = chapter_target(project, name, workspace.chapter_words), book_language(project)
-    hits = [] if name == PROJECT_PHRASES else find_hits(args.content, banned_phrases(project))
+    feedback = write_feedback(project, name, "" if name == PROJECT_PHRASES else args.content,
+                              project.read_if_file(name) or "")
+    hits = feedback.hits
     text = render("write_result.md.j2", verb=verb, name=name, words=f"{words:,}", unit=suffix(language),
                   target=f"{target:,}" if target else "", chapter=chapter_number(name),
-                  hits=[{"phrase": h.phrase, "line": h.line, "excerpt": excerpt(h)} for h in hits])
+                  **feedback.template_values() | {"hits": [{"phrase": h.phrase, "line": h.line, "excerpt": excerpt(h)}
+                                                           for h in hits]})
     summary = f"wrote {name}: " + of_target(words, target, language)
     if hits:
         summary += ", stock phrases: " + ", ".join(f'"{p}"' for p in dict.fromkeys(h.phrase for h in hits))
@@ -204,6 +219,7 @@ def draft_chapter(workspace: Workspace, args: DraftChapterArgs) -> ToolResult:
         raise ToolFailure("no writer model is configured; write the chapter with write_file")
     if workspace.plan_only:
         raise ToolFailure("this is a planning run (--plan-only); the chapters come in the next run")
+    _keep_authors_text(workspace, project, args.filename)
     target = args.target_words or chapter_target(project, args.filename, workspace.chapter_words)
     try:
         draft = workspace.writer.draft(project, args.filename, args.brief, target, workspace.on_draft)
@@ -235,7 +251,8 @@ def review_landed(workspace: Workspace, result: ToolResult) -> ToolResult:
     if not (workspace.review_landed and workspace.reviewer and workspace.project and is_chapter_file(name)):
         return result
     review = workspace.reviewer(workspace.project, name)
-    return replace(result, text=f"{result.text}\n\n{review.text}", summary=f"{result.summary}; {review.summary}")
+    return replace(result, text=f"{result.text}\n\n{review.text}", summary=f"{result.summary}; {review.summary}",
+                   reviewed=review.reviewed)
 
 
 def compress_context(workspace: Workspace, args: CompressContextArgs) -> ToolResult:
@@ -343,7 +360,7 @@ def _format_error(kind: str, tool_name: str, detail: str = "", workspace: Worksp
 def parse_arguments(tool: Tool, raw_arguments: str) -> BaseModel | ToolResult:
     """The validated argument model, or the format-error result that explains the problem."""
     try:
-        raw = json.loads(raw_arguments or "{}")
+        raw = parse_json(raw_arguments or "{}")
     except json.JSONDecodeError as error:
         return _format_error("bad_json", tool.name, str(error))
     if not isinstance(raw, dict):

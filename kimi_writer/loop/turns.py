@@ -59,5 +59,5 @@ def without_tools(turn: AssistantTurn, empty_in_a_row: int, has_project: bool, s
         return user(Kind.NUDGE, render("empty_reply.md.j2"))
     if not has_project:
         raise FatalModelError("the model answered in plain text and never used the tools, so the server or "
-                              "model may not support tool calls; see \"Other local servers\" in the README.")
+                              "model may not support tool calls; see \"Other local servers\" in docs/reference.md.")
     raise Finished()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from . import book_context, compression
+from .arcs import Memory
 from ..book import edits
 from ..model.client import AssistantTurn, ToolCallRequest
 from ..core.errors import ContextFull, FatalModelError
@@ -23,6 +24,7 @@ from ..book.session import SessionState
 from ..settings import Settings
 from ..core.tokens import ContextMeter
 from .tools import TOOLS, ToolResult, Workspace
+from ..core.text import parse_json
 
 KEEP_RECENT_TURNS = 2
 MIN_OUTPUT_TOKENS = 256  # below this much room for the reply, a request is not worth sending
@@ -46,12 +48,21 @@ class Window:
         self.notices, self.summarize = notices, summarize
         self.meter = ContextMeter(tools)
         self.version = 0  # goes up whenever a message already in the history is rewritten
+        self.memory = Memory(self._summary_text, notices.notice)  # older chapters folded into arc summaries
 
     def build(self) -> list[Message]:
         """The messages to send: the history itself (`full`) or a compact assembly."""
         if self.settings.context == "full":
             return HistoryRequest(self.state.messages, self.version)
-        return book_context.compact_request(self.state.messages, self.workspace.project, self.state.chapter_summaries)
+        return book_context.compact_request(self.state.messages, self.workspace.project, self.state.chapter_summaries,
+                                            self.memory)
+
+    def _summary_text(self, request: list[Message]) -> str:
+        """A plain request's reply (an arc summary), shown as it streams."""
+        try:
+            return self.summarize(request, self._summary_tokens()).content
+        finally:
+            self.notices.end_turn()
 
     def make_room(self) -> tuple[list[Message], int]:
         """The next request, compressed first if it reaches --compress-at, and its max_tokens,
@@ -131,7 +142,7 @@ class Window:
         """Keep the chapter's summary, and replace the write's content in the history by a stub."""
         messages, text = self.state.messages, self.workspace.project.read(name)[1]
         if chapter_number(name) is not None:
-            given = json.loads(call.arguments).get("summary")
+            given = parse_json(call.arguments).get("summary")
             self.state.chapter_summaries[name] = given.strip() if isinstance(given, str) and given.strip() \
                 else book_context.extractive_summary(text)
         index = next(i for i in reversed(range(len(messages))) if messages[i].kind == Kind.REPLY)
@@ -151,7 +162,7 @@ def history_message(turn: AssistantTurn) -> Message:
     message = turn.to_message()
     for call in message.tool_calls:
         try:
-            valid = isinstance(json.loads(call.arguments or "{}"), dict)
+            valid = isinstance(parse_json(call.arguments or "{}"), dict)
         except json.JSONDecodeError:
             valid = False
         if not valid or turn.finish_reason == "length":

@@ -8,27 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..model.api_errors import Scrubber
 from ..model.caller import Caller, FailsAs
 from ..model.client import ModelClient
+from . import outline_window
 from .book_context import story_bible, tail_words
+from ..book.authored import voice_sample
 from ..book.ledger import ledger_for
 from ..book.manuscript import chapter_files
 from ..core.messages import Kind, Message, system, user
-from ..book.outline import (OutlineEntry, chapter_number, chapters_named, load_outline, outline_title, parse_outline,
-                      read_outline, set_up_by)
+from ..book.outline import (OutlineEntry, chapter_number, load_outline, outline_title, parse_outline, read_outline,
+                            set_up_by)
 from ..book.project import Project
 from ..core.prompts import render
 from ..guard.zh import phrases_to_avoid
 from ..book.language import book_language
 from ..core.language import suffix, with_language
 from ..model.retry import Backoff
-from ..guard.style import banned_phrases, find_hits
-from ..core.tokens import count_text
+from ..guard.feedback import write_feedback
+from ..guard.style import banned_phrases
 
-OUTLINE_BUDGET_TOKENS = 1_500  # past this, chapters far from the one being written are shown by title
-ARC_REACH = 5  # chapters either side of the one being written that are always shown in full
+OUTLINE_BUDGET_TOKENS = outline_window.OUTLINE_BUDGET_TOKENS
 
 
 class DraftFailed(Exception):
@@ -80,29 +82,23 @@ def previous_chapter(project: Project, filename: str) -> tuple[str, str, str]:
     return f"chapter {number - 1}", "", f"{entry.title}: {entry.synopsis}".strip(": ")
 
 
-def _outline_rows(entries: list[OutlineEntry], number: int | None,
-                  in_full: Callable[[OutlineEntry], bool]) -> list[dict]:
-    return [{"number": e.number, "title": e.title, "synopsis": e.synopsis if in_full(e) else "",
-             "current": e.number == number} for e in entries]
+def _outline_rows(entries: list[OutlineEntry], number: int | None) -> list[dict]:
+    return [{"number": e.number, "title": e.title, "synopsis": e.synopsis, "current": e.number == number}
+            for e in entries]
 
 
-def _near(number: int | None) -> Callable[[OutlineEntry], bool]:
-    """Whether an entry is shown in full under the budget: close to chapter `number`, or naming it."""
-    def near(entry: OutlineEntry) -> bool:
-        return number is not None and (abs(entry.number - number) <= ARC_REACH
-                                       or number in chapters_named(entry.synopsis))
-    return near
-
-
-def _within_budget(text: str) -> bool:
-    """Whether the outline fits the budget; a short one is taken without loading the tokenizer
-    (a token is at least one byte)."""
-    return len(text.encode()) <= OUTLINE_BUDGET_TOKENS or count_text(text) <= OUTLINE_BUDGET_TOKENS
+def _windowed_rows(entries: list[OutlineEntry], number: int | None) -> list[dict]:
+    """Past the budget: the chapters near this one in full (and those naming it), the titles around
+    it and the last one, one line for each part further away (outline_window)."""
+    last = entries[-1].number
+    window = outline_window.window_on(number if number is not None else last, last)
+    named = frozenset(e.number for e in outline_window.naming(entries, number, window)) if number else frozenset()
+    return outline_window.rows(entries, window, number, named)
 
 
 def outline_context(project: Project, filename: str) -> str:
     """The outline as the writer reads it, fresh from disk: every chapter in full, or past the budget
-    the chapters near this one in full and the rest by title; then what this chapter sets up."""
+    a window on this chapter (outline_window); then what this chapter sets up."""
     text = read_outline(project)
     entries = parse_outline(text)
     if not entries:
@@ -113,12 +109,10 @@ def outline_context(project: Project, filename: str) -> str:
     set_up = [{"number": e.number, "title": e.title, "words": words}
               for e, words in (set_up_by(entries, number) if number is not None else [])]
     common = {"title": outline_title(text) or "", "current": number, "set_up": set_up}
-    whole = render("writer_outline.md.j2", chapters=_outline_rows(entries, number, lambda e: True),
-                   condensed=False, **common)
-    if _within_budget(whole):
+    whole = render("writer_outline.md.j2", chapters=_outline_rows(entries, number), condensed=False, **common)
+    if outline_window.fits(whole):
         return whole
-    return render("writer_outline.md.j2", chapters=_outline_rows(entries, number, _near(number)),
-                  condensed=True, **common)
+    return render("writer_outline.md.j2", chapters=_windowed_rows(entries, number), condensed=True, **common)
 
 
 def writer_messages(project: Project, filename: str, brief: str, target_words: int | None) -> list[Message]:
@@ -131,7 +125,7 @@ def writer_messages(project: Project, filename: str, brief: str, target_words: i
             "writer_request.md.j2", filename=filename, brief=brief, target_words=target_words, unit=suffix(language),
             bible=story_bible(project, ledger), ledger=ledger, previous_name=previous_name,
             previous_tail=previous_tail, previous_synopsis=previous_synopsis,
-            outline=outline_context(project, filename))),
+            outline=outline_context(project, filename), voice=voice_sample(project))),
     ]
 
 
@@ -139,10 +133,10 @@ class Writer:
     """Drafts chapters with the writer model, retrying transient failures silently."""
 
     def __init__(self, client: ModelClient, backoff: Backoff, max_output_tokens: int,
-                 scrubber: Scrubber | None = None):
+                 scrubber: Scrubber | None = None, usage: Any = None):
         self.max_output_tokens = max_output_tokens
         self.caller = Caller(client, backoff, scrubber or Scrubber(),  # the writer server's errors may quote its key
-                             fails_as=FailsAs(DraftFailed, "the writer model failed: "), retry_cuts=False)
+                             usage=usage, fails_as=FailsAs(DraftFailed, "the writer model failed: "), retry_cuts=False)
 
     def draft(self, project: Project, filename: str, brief: str, target_words: int | None,
               report: Callable[[str, int], None]) -> Draft:
@@ -160,7 +154,8 @@ class Writer:
 def draft_result(draft: Draft, target: int | None, project: Project) -> str:
     """What the planner reads back: a stub of the draft, with its stock-phrase hits."""
     lines = [line.strip() for line in draft.text.splitlines() if line.strip()] or [""]
-    hits = find_hits(draft.text, banned_phrases(project))
+    feedback = write_feedback(project, draft.name, draft.text, draft.text)
     return render("draft_result.md.j2", name=draft.name, words=f"{draft.words:,}", unit=suffix(book_language(project)),
                   target=f"{target:,}" if target else "", first=lines[0][:80], last=lines[-1][-80:],
-                  truncated=draft.truncated, hits=[{"phrase": h.phrase, "line": h.line} for h in hits])
+                  truncated=draft.truncated, **feedback.template_values()
+                  | {"hits": [{"phrase": h.phrase, "line": h.line} for h in feedback.hits]})

@@ -14,7 +14,9 @@ from ..core.errors import FatalModelError
 from ..settings import Settings
 
 
-MIN_SECRET_LENGTH = 4  # shorter "secrets" would mangle ordinary words
+MIN_KEY_LENGTH = 16  # a shorter "key" (demo, test, anything) cannot be a real one: scrubbing it mangles paths
+MIN_SECRET_LENGTH = 4  # a URL password: shorter ones would mangle ordinary words
+_TOKEN_CHARACTER = r"[A-Za-z0-9_\-]"  # a secret is scrubbed only as a whole token, never inside a word or a name
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
 
 
@@ -29,13 +31,16 @@ def url_secrets(url: str | None) -> list[str]:
 
 
 class Scrubber:
-    """Takes every secret out of a text: the API keys (shown as their first 3 characters and
-    `…`), the password of a base URL, and any `user:password@` in a URL."""
+    """Takes every secret out of a text: the API keys of 16 characters or more (shown as their first
+    3 characters and `…`), the password of a base URL, and any `user:password@` in a URL. A secret
+    is replaced only as a whole token, so a short demo key never cuts a word out of a path."""
 
     def __init__(self, keys: Iterable[str | None] = (), passwords: Iterable[str | None] = ()):
-        masks = {key: key[:3] + "…" for key in keys if key}
-        masks.update({password: "***" for password in passwords if password})
-        self.masks = {secret: mask for secret, mask in masks.items() if len(secret) >= MIN_SECRET_LENGTH}
+        masks = {key: key[:3] + "…" for key in keys if key and len(key) >= MIN_KEY_LENGTH}
+        masks.update({password: "***" for password in passwords if password and len(password) >= MIN_SECRET_LENGTH})
+        self.masks = masks
+        self._patterns = {secret: re.compile(f"(?<!{_TOKEN_CHARACTER}){re.escape(secret)}(?!{_TOKEN_CHARACTER})")
+                          for secret in masks}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Scrubber":
@@ -49,7 +54,7 @@ class Scrubber:
     def __call__(self, text: str) -> str:
         text = _URL_CREDENTIALS.sub(r"\1***@", text)
         for secret in sorted(self.masks, key=len, reverse=True):
-            text = text.replace(secret, self.masks[secret])
+            text = self._patterns[secret].sub(lambda _: self.masks[secret], text)
         return text
 
 
@@ -75,6 +80,23 @@ def is_quota_error(error: openai.APIStatusError) -> bool:
     return error.status_code == 429 and ("quota" in text or "balance" in text)
 
 
+def is_connect_failure(error: BaseException) -> bool:
+    """A connection that could not be made at all (refused, no such host), not a slow or cut one."""
+    return isinstance(error, openai.APIConnectionError) and not isinstance(error, openai.APITimeoutError)
+
+
+def connection_problem(error: BaseException) -> str:
+    """Why a connection failed, in a few words."""
+    cause = str(error.__cause__ or error).lower()
+    if "refused" in cause:
+        return "the connection was refused"
+    if "name or service" in cause or "nodename" in cause or "name resolution" in cause or "not known" in cause:
+        return "the host name was not found"
+    if "unreachable" in cause:
+        return "the network is unreachable"
+    return "no connection could be made"
+
+
 def is_context_overflow(error: openai.APIStatusError) -> bool:
     text = _server_message(error).lower()
     return error.status_code == 400 and ("token limit" in text or "context length" in text
@@ -87,6 +109,9 @@ def fatal_from(error: BaseException, *, base_url: str, model: str, key_source: s
     if isinstance(error, (openai.AuthenticationError, openai.PermissionDeniedError)):
         sentence = (f"The server at {base_url} rejected the API key (HTTP {error.status_code}); "
                     f"check the key in {key_source}.")
+    elif isinstance(error, openai.NotFoundError) and models is None:
+        sentence = (f"The server at {base_url} answered 404 (not found) for /chat/completions and lists no models; "
+                    f"the base URL may need /v1 at its end (such as {base_url.rstrip('/')}/v1): check --base-url.")
     elif isinstance(error, openai.NotFoundError):
         offered = f" It offers: {', '.join(models)}." if models else ""
         sentence = f"The server at {base_url} has no model '{model}' (HTTP 404); set --model or KIMI_WRITER_MODEL.{offered}"
@@ -99,7 +124,8 @@ def fatal_from(error: BaseException, *, base_url: str, model: str, key_source: s
     elif isinstance(error, openai.APITimeoutError):
         sentence = f"The server at {base_url} did not answer in time, even after retries."
     elif isinstance(error, openai.APIConnectionError):
-        sentence = f"Could not connect to {base_url}, even after retries; check the address and your network."
+        sentence = (f"Could not connect to {base_url} ({connection_problem(error)}); check that the server is "
+                    "running and that the address is right (--base-url).")
     elif isinstance(error, NotAStream):
         sentence = str(error)
     elif isinstance(error, StreamCut):

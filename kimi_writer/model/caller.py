@@ -15,7 +15,7 @@ from typing import Protocol
 
 import openai
 
-from .api_errors import Scrubber, fatal_from, is_context_overflow
+from .api_errors import Scrubber, fatal_from, is_connect_failure, is_context_overflow
 from .client import AssistantTurn, ModelClient, StreamCut, StreamListener, TurnCut
 from ..core.errors import BudgetExceeded, ContextOverflow, FatalModelError
 from ..core.messages import Kind, Message, user
@@ -69,6 +69,9 @@ def estimate_request(messages: list[Message]) -> int:
     return sum(estimate_message(m) for m in messages)
 
 
+CONNECT_PATIENCE = 6.0  # seconds of retries for a server not reached yet: a wrong address fails fast
+
+
 class Caller:
     """Calls one model. Transient failures (and cut streams, whose partial turn is discarded) are
     retried with backoff; with `retry_cuts`, a turn cut for its length or time is retried once,
@@ -82,6 +85,8 @@ class Caller:
                  key_source: str = "", fails_as: FailsAs | None = None,
                  retry_cuts: bool = True):
         self.client, self.backoff, self.scrub = client, backoff, scrubber
+        self.reached = False  # whether a turn has come back from this server in this run
+        self._unreachable_since: float | None = None
         self.notices = notices or _Silent()
         self.usage, self.limits, self.measure = usage, limits, measure
         self.key_source, self.fails_as, self.retry_cuts = key_source, fails_as, retry_cuts
@@ -106,8 +111,21 @@ class Caller:
                     on_retry()
                 continue
             self.notices.end_turn()
+            self.reached = True
             self._count_usage(messages, tools, turn)
-            return turn
+            return self._scrubbed(turn)
+
+    def _scrubbed(self, turn: AssistantTurn) -> AssistantTurn:
+        """The turn with every configured key taken out of what the model said (a model may echo a key
+        it saw), before it is saved anywhere or sent to another model."""
+        turn.content, turn.reasoning = self.scrub(turn.content), self.scrub(turn.reasoning)
+        for call in turn.tool_calls:
+            call.arguments = self.scrub(call.arguments)
+        try:
+            turn.reasoning_details = json.loads(self.scrub(json.dumps(turn.reasoning_details)))
+        except (ValueError, RecursionError):  # nested past any use: dropped
+            turn.reasoning_details = []
+        return turn
 
     def _before_retry(self, error: BaseException, attempt: int) -> None:
         """Wait before retry number `attempt`, or raise if retrying cannot help or is used up."""
@@ -116,9 +134,20 @@ class Caller:
         if reason is None or attempt > self.backoff.max_retries:
             raise self._permanent(error, reason) from error
         delay = self.backoff.delay(attempt, error)
+        if self._gives_up_connecting(error, delay):
+            raise self._permanent(error, None) from error
         shown = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
         self.notices.notice(f"retrying in {shown}s ({reason}; retry {attempt} of {self.backoff.max_retries})")
         time.sleep(delay)
+
+    def _gives_up_connecting(self, error: BaseException, delay: float) -> bool:
+        """A server this run never reached, refusing or failing to connect: a wrong address, most
+        likely, so the retries stop within CONNECT_PATIENCE seconds instead of a minute."""
+        if self.reached or not is_connect_failure(error):
+            return False
+        now = time.monotonic()
+        self._unreachable_since = self._unreachable_since or now
+        return now - self._unreachable_since + delay > CONNECT_PATIENCE
 
     def _after_cut(self, cut: TurnCut, messages: list[Message], cuts: int, max_tokens: int) -> list[Message]:
         """Count the cut turn, then stop (budget, or a second cut in a row) or return the request

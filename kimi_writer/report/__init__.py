@@ -1,3 +1,4 @@
-"""What a book looks like to a reader of its state: the status report (status).
+"""What a book, or the set-up, looks like to its reader: the status report (status) and the checks of
+`kimi-writer doctor` (doctor).
 
-May import `judge` and everything below it."""
+May import `local`, `judge` and everything below them."""

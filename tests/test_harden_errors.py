@@ -1,0 +1,62 @@
+"""Hardening: hostile input ends in one sentence or a tool result, never a traceback (issue 28, part 3)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import tool_results
+from tests.sample_book import write_sample_book
+from tests.scripted_server import ToolCall, Turn, tool_call
+from tests.test_revise import scored
+
+NESTED = "[" * 5_000 + "]" * 5_000
+
+
+def test_deeply_nested_tool_arguments_are_a_rejected_call_and_the_run_goes_on(tmp_path, server, run_cli):
+    server.add(
+        Turn(reasoning="r", tool_calls=[tool_call("create_project", project_name="Deep")]),
+        Turn(reasoning="r", tool_calls=[ToolCall("write_file", '{"filename": "a.md", "content": "x", "extra": ' + NESTED + "}")]),
+        Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="b.md", content="fine")]),
+        Turn(content="done"),
+    )
+    result = run_cli("write", "x")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "not valid JSON" in tool_results(server)["call_2"] and "nested" in tool_results(server)["call_2"]
+    assert not (tmp_path / "projects/Deep/a.md").exists()
+    assert (tmp_path / "projects/Deep/b.md").read_text(encoding="utf-8") == "fine"
+    sent = server.requests[-1]["messages"]
+    assert all(call["function"]["arguments"] == "{}" for m in sent for call in m.get("tool_calls") or []
+               if call["id"] == "call_2")
+
+
+def test_a_deeply_nested_critic_reply_is_a_malformed_review_asked_again(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    deep = Turn(reasoning="r", tool_calls=[ToolCall("submit_review", '{"scores": ' + NESTED + "}")])
+    server.add(deep, scored(6))
+    result = run_cli("review", str(root), "--chapters", "1")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((root / ".kimi_writer/reviews/chapter_1.json").read_text(encoding="utf-8"))["overall"] == 6.0
+    assert "nested" in str(server.requests[1]["messages"][-1]["content"])
+
+
+def test_deeply_nested_markdown_exports_in_every_format(tmp_path, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    lists = "\n".join("    " * level + "- deeper" for level in range(300))
+    quotes = "\n".join("> " * level + "quoted" for level in range(1, 301))
+    (root / "chapter_1.md").write_text(f"# Chapter 1: The Fog\n\n{lists}\n\n{quotes}\n", encoding="utf-8")
+    for fmt in ("html", "epub", "docx"):
+        result = run_cli("export", str(root), "--format", fmt)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr and (root / f"Fog_Over_London.{fmt}").stat().st_size > 0
+    html = (root / "Fog_Over_London.html").read_text(encoding="utf-8")
+    assert html.count("deeper") == 300 and html.count("quoted") == 300
+
+
+def test_a_huge_chapter_range_is_refused_before_it_is_expanded(tmp_path, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    result = run_cli("review", str(root), "--chapters", "1-10000000", "--mechanical-only",
+                     env={"KIMI_WRITER_API_KEY": ""}, preexec_fn=lambda: __import__("resource").setrlimit(
+                         __import__("resource").RLIMIT_AS, (400 << 20, 400 << 20)))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "Error: the outline has no chapters 4 to 10000000; see kimi-writer status."

@@ -1,0 +1,63 @@
+"""Hardening of revise: nothing the author wrote is lost (issue 28, part 1)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.sample_book import write_sample_book
+from tests.test_revise import row, scored, version
+
+
+def book(tmp_path: Path) -> Path:
+    return write_sample_book(tmp_path / "projects")
+
+
+def version_bytes(root: Path, stem: str) -> list[bytes]:
+    return [path.read_bytes() for path in sorted((root / ".kimi_writer" / "versions" / stem).glob("*.md"))]
+
+
+def test_a_chapter_that_is_not_utf8_keeps_its_exact_bytes_in_the_versions(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    original = b"# Chapter 1: The Fog\n\nCaf\xe9 au lait at dusk, \xff\xfe.\n"
+    (root / "chapter_1.md").write_bytes(original)
+    server.add(scored(5), version("# Chapter 1: The Fog\n\nBetter.\n"), scored(8))
+    result = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    assert (root / "chapter_1.md").read_text(encoding="utf-8") == "# Chapter 1: The Fog\n\nBetter.\n"
+    assert original in version_bytes(root, "chapter_1")
+
+
+def test_an_edit_saved_during_revise_is_kept_and_the_revision_saved_as_a_version(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    edited = "# Chapter 1: The Fog\n\nThe author's words, saved while revise ran.\n"
+
+    def author_saves(body: dict) -> None:
+        if "tools" not in body:  # the writer's request: the author saves the chapter meanwhile
+            (root / "chapter_1.md").write_text(edited, encoding="utf-8")
+
+    server.responder = author_saves
+    server.add(scored(5), version("# Chapter 1: The Fog\n\nThe revision.\n"), scored(9))
+    result = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    assert (root / "chapter_1.md").read_text(encoding="utf-8") == edited
+    assert b"# Chapter 1: The Fog\n\nThe revision.\n" in version_bytes(root, "chapter_1")
+    line = row(result.stdout, "chapter_1.md")
+    assert "edited" in line and "author" in result.stdout and "versions" in result.stdout
+    review = json.loads((root / ".kimi_writer" / "reviews" / "chapter_1.json").read_text(encoding="utf-8"))
+    assert review["overall"] == 5.0  # the revision's review is not taken for the author's text
+
+
+def test_a_kill_between_replacing_and_saving_the_review_is_not_taken_for_the_authors_edit(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    server.add(scored(5), version("# Chapter 1: The Fog\n\nKept.\n"), scored(8))
+    assert run_cli("revise", str(root), "--chapters", "1", "--rounds", "1").returncode == 0
+    reviews = root / ".kimi_writer" / "reviews" / "chapter_1.json"
+    before = next(path for path in (root / ".kimi_writer" / "versions" / "chapter_1").glob("*.json")
+                  if json.loads(path.read_text(encoding="utf-8"))["overall"] == 5.0)
+    reviews.write_bytes(before.read_bytes())  # as if killed after the replacement, before its review was saved
+    status = run_cli("status", str(root))
+    assert "8.0" in row(status.stdout, "chapter_1.md") and "stale" not in row(status.stdout, "chapter_1.md")
+    server.add(scored(6))
+    assert run_cli("review", str(root), "--chapters", "1").returncode == 0
+    assert json.loads(reviews.read_text(encoding="utf-8"))["author_edited"] is False

@@ -1,0 +1,74 @@
+"""Hardening: keys a model echoes and terminal escapes stay out of files, requests and the terminal (issue 28, part 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import TEST_KEY
+from tests.sample_book import write_sample_book
+from tests.test_revise import scored, version
+
+CRITIC_KEY = "sk-critic-9876543210fedcba-secret"
+WRITER_KEY = "sk-writer-5555aaaa5555bbbb-secret"
+
+
+def every_file(root: Path) -> str:
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in root.rglob("*") if path.is_file())
+
+
+def test_keys_echoed_by_the_critic_and_the_writer_are_scrubbed_everywhere(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    leak = f"keys {CRITIC_KEY} {TEST_KEY} {WRITER_KEY}"
+    echo = {"reasons": {"prose": leak},
+            "notes": [{"quote": "The fog came up the river at dusk.", "problem": leak, "fix": leak}],
+            "new_facts": [{"section": "characters", "fact": f"Hale's key is {CRITIC_KEY}"}]}
+    server.add(scored(5, **echo), version(f"# Chapter 1: The Fog\n\nBetter, {WRITER_KEY}.\n"), scored(8, **echo))
+    env = {"KIMI_WRITER_CRITIC_API_KEY": CRITIC_KEY, "KIMI_WRITER_WRITER_API_KEY": WRITER_KEY}
+    result = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (root / "chapter_1.md").read_text(encoding="utf-8") == "# Chapter 1: The Fog\n\nBetter, sk-….\n"
+    written = every_file(root) + result.stdout + result.stderr
+    writer_request = str(server.requests[1]["messages"])
+    for key in (CRITIC_KEY, TEST_KEY, WRITER_KEY):
+        assert key not in written and key not in writer_request and key not in str(server.requests[2])
+    assert "Hale's key is sk-…" in (root / "continuity.md").read_text(encoding="utf-8")
+
+
+HOSTILE = "\x1b[2J\x1b]0;pwned\x07\x00\x9b31m\x08"
+
+
+def unprintable(text: str) -> list[str]:
+    return [char for char in text if (ord(char) < 32 and char not in "\n\t") or 0x7f <= ord(char) <= 0x9f]
+
+
+def test_terminal_escapes_from_the_critic_stay_out_of_review_md_and_continuity_md(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    server.add(scored(5, notes=[{"quote": "The fog", "problem": f"red{HOSTILE}", "fix": f"fix{HOSTILE}"}],
+                      new_facts=[{"section": "places", "fact": f"The Embankment{HOSTILE} at dusk"}]))
+    result = run_cli("review", str(root), "--chapters", "1")
+    assert result.returncode == 0, result.stderr
+    ledger = (root / "continuity.md").read_text(encoding="utf-8")
+    assert "- The Embankment at dusk" in ledger and unprintable(ledger) == []
+    review_md = (root / "review.md").read_text(encoding="utf-8")
+    assert '"The fog": red Fix: fix' in review_md and unprintable(review_md) == []
+    saved = (root / ".kimi_writer" / "reviews" / "chapter_1.json").read_text(encoding="utf-8")
+    assert "\\u001b" not in saved and "\\u0000" not in saved
+
+
+def test_export_prints_no_escape_from_a_chapters_title(tmp_path, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    (root / "chapter_1.md").write_text(f"# Chapter 1: The Fog{HOSTILE}\n\nText.\n", encoding="utf-8")
+    result = run_cli("export", str(root), "--format", "md")
+    assert result.returncode == 0, result.stderr
+    assert "Chapter 1: The Fog" in result.stdout and unprintable(result.stdout) == []
+
+
+def test_review_refuses_a_continuity_md_that_is_a_link_to_a_chapter(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    chapter = (root / "chapter_1.md").read_bytes()
+    (root / "continuity.md").symlink_to("chapter_1.md")
+    server.add(scored(5, new_facts=[{"section": "places", "fact": "The Embankment"}]))
+    result = run_cli("review", str(root), "--chapters", "1")
+    assert result.returncode == 2
+    assert "continuity.md" in result.stderr and "is a link" in result.stderr and "Traceback" not in result.stderr
+    assert (root / "chapter_1.md").read_bytes() == chapter and server.requests == []
