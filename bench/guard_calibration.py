@@ -9,6 +9,7 @@ prose the lists have not seen.
 
 from __future__ import annotations
 
+import statistics
 import sys
 import tempfile
 import time
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kimi_writer.guard.language import ENGLISH  # noqa: E402
 from tests.calibration import Figures, check  # noqa: E402
-from tests.corpus import corpus_dir, eqbench_slop, halves, load  # noqa: E402
+from tests.corpus import corpus_dir, eqbench_slop, halves, load, load_extra  # noqa: E402
 from tools.build_slop_lists import derive  # noqa: E402
 
 CHECKS = ("slop_index", "stock_phrase", "opener", "repeated_phrase", "recurring_phrase", "uniform_sentences")
@@ -85,6 +86,10 @@ def main() -> None:
           f"measured on the other {len(test.ai)} and {len(test.human)}):")
     print("\n".join(table(test)))
     print(f"\nAUC {test.auc():.3f}; Spearman {test.spearman():.2f} over {len(test.ai)} models")
+    print("\nai_extra/ (never used to derive or set anything): mean slop index per run, beside the Gemma 3 bases")
+    bases = {name: reports for name, reports in figures.ai.items() if name.startswith("gemma-3")}
+    for name, reports in sorted((check(load_extra(root)) | bases).items()):
+        print(f"  {name:36s} {statistics.fmean(r.slop_index for r in reports):5.1f}")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,11 @@ def load(root: Path) -> tuple[list[Book], list[Book]]:
     return _books(root / "ai", False), _books(root / "human", True)
 
 
+def load_extra(root: Path) -> list[Book]:
+    """The runs kept apart in ai_extra/ (anti-slop fine-tunes of Gemma 3, extra Llama-4 runs)."""
+    return _books(root / "ai_extra", False) if (root / "ai_extra").is_dir() else []
+
+
 def eqbench_slop(root: Path) -> dict[str, float]:
     """EQ-Bench's slop score of each AI folder, from the 2025-05 leaderboard table."""
     with open(root / "ai" / "model_map.csv", encoding="utf-8") as handle:

@@ -27,7 +27,7 @@ def test_the_revise_request_carries_the_findings_and_the_index(tmp_path):
     review = Review(chapter="chapter_1.md", scores={"prose": 5}, overall=5.0, sha256="x", model="m", reviewed_at="t")
     request = revision_messages(project, "chapter_1.md", FOG + SAME, review, None)[1].content
     assert '8 sentences open with "Hale did not"' in request
-    assert "chapter_1.md: slop index " in request and "lint warns from 8" in request
+    assert "chapter_1.md: slop index " in request and "lint warns from 6" in request
 
 
 def test_the_critic_is_shown_the_index_and_not_a_single_stock_phrase(tmp_path):

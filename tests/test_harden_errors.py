@@ -60,3 +60,19 @@ def test_a_huge_chapter_range_is_refused_before_it_is_expanded(tmp_path, run_cli
                          __import__("resource").RLIMIT_AS, (400 << 20, 400 << 20)))
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == "Error: the outline has no chapters 4 to 10000000; see kimi-writer status."
+
+
+def test_export_md_never_replaces_a_file_it_did_not_write_without_force(tmp_path, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    target = root / "Fog_Over_London.md"
+    target.write_text("# Notes the model wrote\n\nKeep me.\n", encoding="utf-8")
+    refused = run_cli("export", str(root), "--format", "md")
+    assert refused.returncode == 2 and "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert target.read_text(encoding="utf-8") == "# Notes the model wrote\n\nKeep me.\n"
+    forced = run_cli("export", str(root), "--format", "md", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "The fog came up the river at dusk." in target.read_text(encoding="utf-8")
+    again = run_cli("export", str(root), "--format", "md")  # its own file, unchanged: replaced freely
+    assert again.returncode == 0, again.stderr
+    target.write_text(target.read_text(encoding="utf-8") + "\nThe author's addition.\n", encoding="utf-8")
+    assert run_cli("export", str(root), "--format", "md").returncode == 2

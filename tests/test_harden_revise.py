@@ -61,3 +61,36 @@ def test_a_kill_between_replacing_and_saving_the_review_is_not_taken_for_the_aut
     server.add(scored(6))
     assert run_cli("review", str(root), "--chapters", "1").returncode == 0
     assert json.loads(reviews.read_text(encoding="utf-8"))["author_edited"] is False
+
+
+def test_a_saved_review_that_fails_the_model_is_ignored_with_a_warning(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    server.add(scored(5))
+    assert run_cli("review", str(root), "--chapters", "1").returncode == 0
+    path = root / ".kimi_writer" / "reviews" / "chapter_1.json"
+    good = json.loads(path.read_text(encoding="utf-8"))
+    for broken in ({"overall": float("nan")}, {"scores": dict(good["scores"], prose=-5)},
+                   {"chapter": "ch3.md"}, {"overall": 99}):
+        path.write_text(json.dumps(dict(good, **broken)), encoding="utf-8")
+        status = run_cli("status", str(root))
+        assert status.returncode == 0 and "Traceback" not in status.stderr
+        assert "ignoring the saved review" in status.stderr and str(path) in status.stderr
+        cell = row(status.stdout, "chapter_1.md")
+        assert "—" in cell and "nan" not in cell.lower() and "5.0" not in cell
+    server.add(scored(8))  # revise sees no review: it reviews the chapter first
+    result = run_cli("revise", str(root), "--chapters", "1", "--below", "7")
+    assert result.returncode == 0 and "good enough" in row(result.stdout, "chapter_1.md")
+    assert json.loads(path.read_text(encoding="utf-8"))["overall"] == 8.0
+
+
+def test_notes_that_quote_words_not_in_the_chapter_never_reach_the_writer(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    notes = [{"quote": "the FOG came up   the river", "problem": "real", "fix": "keep"},
+             {"quote": "Hale drew his revolver", "problem": "invented", "fix": "drop"}]
+    server.add(scored(5, notes=notes), version("# Chapter 1: The Fog\n\nBetter.\n"), scored(8))
+    result = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    writer_prompt = server.requests[1]["messages"][1]["content"]
+    assert "real" in writer_prompt and "the FOG came up" in writer_prompt
+    assert "Hale drew his revolver" not in writer_prompt and "invented" not in writer_prompt
+    assert "revolver" not in (root / "review.md").read_text(encoding="utf-8")

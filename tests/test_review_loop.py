@@ -14,7 +14,8 @@ from tests.scripted_server import ScriptedServer, Turn, tool_call
 from tests.test_review import SCORES, review_turn
 
 OUTLINE = "# The Lamplighter's Debt\n\n1. **The Body** — Hale finds the lamplighter. (~300 words)\n"
-CHAPTER = "# Chapter 1\n\n" + " ".join(["Hale knelt by the lamplighter under the dead lamp."] * 12) + "\n"
+CHAPTER = "# Chapter 1\n\nThe fog came up the river at dusk. " + " ".join(  # the critic's note quotes it
+    ["Hale knelt by the lamplighter under the dead lamp."] * 11) + "\n"
 COMPACT_TOP = "Review of chapter_01.md: overall 7.2/10."
 COMPACT_WEAKEST = "Weakest: prose 5 (flat sentences); stakes 6; character 7."
 COMPACT_NOTE = '- "The fog came up the river at dusk.": a stock opening Fix: open on Hale'

@@ -69,3 +69,15 @@ def test_eight_sentences_opening_alike_are_caught_in_a_long_chapter_too():
     report = check_chapter("chapter_01.md", "# Chapter 1\n\n" + body + "\n\n" + same + "\n", PHRASES)
     assert report.sentences > 150
     assert [f.quote for f in report.findings if f.kind == "opener"] == ["Mara looked back"]
+
+
+def test_a_phrase_recurring_in_a_long_book_is_warned_only_in_half_its_chapters():
+    shared = "The copper lantern swayed slowly above the door."
+
+    def book(with_phrase: int) -> list:
+        return check_book([(f"chapter_{n:02d}.md", f"# Chapter {n}\n\nDay {n} passed. "
+                            + (shared if n <= with_phrase else "Rain fell.") + " Night came.\n", None)
+                           for n in range(1, 13)], PHRASES)
+
+    assert not any(f.kind == "recurring_phrase" for report in book(5) for f in report.findings)
+    assert all(any(f.kind == "recurring_phrase" for f in report.findings) for report in book(6)[:6])

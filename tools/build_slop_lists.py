@@ -3,7 +3,8 @@
 A word is kept when AI chapters use it far more often than both baselines: English at large
 (`wordfreq`) and the human chapters of the corpus, so that period vocabulary is not taken for slop.
 It must also be used by a quarter of the models, be written in lower case mostly (names aside), and
-not be a word of the prompt all the novellas share ("Gods wore sneakers": TOPIC). A trigram is kept
+not be a word of the prompt all the novellas share ("Gods wore sneakers") or of their modern city
+setting, which the 1851-1926 human chapters cannot vouch for (TOPIC). A trigram is kept
 when AI chapters use it far more often than the human chapters (wordfreq has no trigrams), in a
 sixth of the models, with a content word and no TOPIC word.
 
@@ -31,8 +32,13 @@ sneakers sneaker shoes shoe soles sole laces lace footwear boots boot sandals he
 gods god goddess goddesses divine divinity mortal mortals myth myths mythology mythical legends legend
 pantheon olympus olympian olympians relic relics artifact artifacts deity deities immortal immortals
 underworld winged temple temples worship worshippers prayers prayer faith believers offerings altar
-oracle prophecy zeus hermes athena
-""".split())
+oracle prophecy zeus hermes athena lightning storm thunder bolt bolts chaos symbol symbols realm realms
+ancient forged runes rune
+""".split()) | frozenset("""
+subway alley alleys sidewalk hoodie backpack neon graffiti asphalt rooftop hallway fluorescent streetlights
+pavement warehouse notebook laptop phone apartment holographic sleek leather fabric threads stitched laced
+scuffed mismatched workshop workbench pedestal marble shelves messenger sketching
+""".split())  # the modern city the novellas are set in: the 1851-1926 human baseline cannot vouch for it
 
 
 class Counts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,12 +11,16 @@ import typer
 
 from ..core.errors import UserError
 from ..core.language import amount
-from ..core.text import printable
+from ..core.text import parse_json, printable
 from ..export.formats import DEFAULT_AUTHOR, Format, default_output, export
 from ..book.manuscript import Manuscript, load_manuscript
 from ..options import fail
-from ..book.project import Project
+from ..book.edits import bytes_hash
+from ..book.project import ALLOWED_SUFFIXES, Project, atomic_write_text
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
+
+
+EXPORTS = "exports.json"  # in .kimi_writer/: what export wrote, so that it replaces nothing else
 
 
 def _shown(path: Path) -> str:
@@ -53,6 +58,8 @@ def export_command(
     author: Annotated[str, typer.Option("--author", help="The author's name for the byline and the metadata "
                       "(default: no byline).", show_default=False)] = DEFAULT_AUTHOR,
     projects_dir: ProjectsDirOption = None,
+    force: Annotated[bool, typer.Option("--force", help=(
+        "Replace an existing .md or .txt output that export did not write (the model's or yours)."))] = False,
 ) -> None:
     """Export PROJECT's chapters, in outline order with a table of contents, as one book file."""
     try:
@@ -61,11 +68,39 @@ def export_command(
         path = _output_path(book_project, fmt, output)
     except UserError as error:
         raise fail(str(error)) from None
+    if not force and not _ours_to_replace(book_project, path):
+        raise fail(f"{path} exists and export did not write it (the model or you did); use --force to replace "
+                   "it, or --output to write the book elsewhere.")
     try:
         export(book, fmt, path, author)
+        _remember_export(book_project, path)
     except OSError as error:
         raise fail(f"cannot write {path}: {error.strerror or error}.") from None
     _report(book, path)
+
+
+def _exported(project: Project) -> dict[str, str]:
+    """The files export wrote, by absolute path, with the hash of what it wrote."""
+    try:
+        record = parse_json((project.state_dir / EXPORTS).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in record.items()} if isinstance(record, dict) else {}
+
+
+def _ours_to_replace(project: Project, path: Path) -> bool:
+    """Whether `path` may be written: no such file, not a manuscript file (.md, .txt), or the file
+    export wrote last time, unchanged."""
+    if not path.is_file() or path.suffix.lower() not in ALLOWED_SUFFIXES:
+        return True
+    return _exported(project).get(str(path.resolve())) == bytes_hash(path.read_bytes())
+
+
+def _remember_export(project: Project, path: Path) -> None:
+    record = _exported(project)
+    record[str(path.resolve())] = bytes_hash(path.read_bytes())
+    if project.contains(project.state_dir):
+        atomic_write_text(project.state_dir / EXPORTS, json.dumps(record, indent=1) + "\n")
 
 
 def _output_path(project: Project, fmt: Format, output: str | None) -> Path:

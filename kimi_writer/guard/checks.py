@@ -118,7 +118,7 @@ def _by_characters(name: str, text: str, phrases: list[str], target: int | None,
                               parts=zh.index_parts(report.slop_parts)), [], [], {})
 
 
-def _verdict(raw: _Raw, recurring: list[Finding], sensitive: bool) -> ChapterChecks:
+def _verdict(raw: _Raw, recurring: list[Finding], sensitive: bool, chapters: int) -> ChapterChecks:
     """The chapter with its cross-chapter repeats counted and only its calibrated findings (with
     `sensitive`: every finding of the detectors, as they stand before calibration)."""
     if raw.report.parts is not None:
@@ -126,7 +126,7 @@ def _verdict(raw: _Raw, recurring: list[Finding], sensitive: bool) -> ChapterChe
     habits = replace(raw.report.habits, recurring=len(recurring))
     every = raw.report.findings + recurring
     findings = (sorted(every + [f for f in (uniformity(raw.sentences),) if f], key=lambda f: f.line) if sensitive
-                else calibrated(every, habits, slop_parts(habits), raw.sentences))
+                else calibrated(every, habits, slop_parts(habits), raw.sentences, chapters))
     return replace(raw.report, findings=findings, habits=habits)
 
 
@@ -139,7 +139,7 @@ def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str], 
     found = [_detect(name, text, phrases, target, language or text_language(text), errors)
              for name, text, target in chapters]
     recurring = recurring_phrases([(raw.report.name, raw.tokens, raw.grams) for raw in found])
-    return [_verdict(raw, recurring[raw.report.name], sensitive) for raw in found]
+    return [_verdict(raw, recurring[raw.report.name], sensitive, len(found)) for raw in found]
 
 
 def check_chapter(name: str, text: str, phrases: list[str], target: int | None = None, sensitive: bool = False,

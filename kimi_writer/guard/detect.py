@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from .language import ENGLISH
+from .language import ENGLISH, normal
 from .sentences import _SEGMENT, _WORD, Sentence, sentence_stats
 from .style import Hit
 
@@ -75,10 +75,6 @@ class _Token(NamedTuple):
     segment: int  # tokens of one segment have no punctuation between them
 
 
-def _normal(word: str) -> str:
-    return word.lower().replace("’", "'")
-
-
 def tokens(sentences: list[Sentence]) -> list[_Token]:
     """Every word, numbered by segment: a new segment at each sentence and each punctuation mark."""
     found, segment = [], 0
@@ -86,7 +82,7 @@ def tokens(sentences: list[Sentence]) -> list[_Token]:
         lines = iter(sentence.word_lines or [sentence.line] * len(sentence.words))
         for run in _SEGMENT.findall(sentence.text):
             segment += 1
-            found.extend(_Token(word.lower().replace("’", "'"), word, next(lines), segment)
+            found.extend(_Token(normal(word), word, next(lines), segment)
                          for word in _WORD.findall(run))
     return found
 
@@ -160,7 +156,7 @@ def _line_list(lines: tuple[int, ...]) -> str:
 
 def _opener(sentence: Sentence, size: int) -> tuple[str, ...] | None:
     words = sentence.words
-    return tuple(_normal(word) for word in words[:size]) if len(words) >= size else None
+    return tuple(normal(word) for word in words[:size]) if len(words) >= size else None
 
 
 def _opener_finding(key: tuple[str, ...], group: list[Sentence]) -> Finding:

@@ -78,6 +78,10 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 def _sentence(paragraph: str, a: int, b: int, offset: int, line_starts: list[int]) -> Sentence:
+    if "\n" not in paragraph[a:b]:  # the usual case: one line, one bisect
+        words = tuple(_WORD.findall(paragraph, a, b))
+        line = bisect_right(line_starts, offset + _WORD.search(paragraph, a, b).start())
+        return Sentence(" ".join(paragraph[a:b].split()), line, words, (line,) * len(words))
     matches = list(_WORD.finditer(paragraph, a, b))
     lines = tuple(bisect_right(line_starts, offset + match.start()) for match in matches)
     return Sentence(" ".join(paragraph[a:b].split()), lines[0], tuple(m.group() for m in matches), lines)

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from .language import ENGLISH, Language, over_used
 
 WORD_POINTS = 0.1  # per over-used word per 1,000 words
-TRIGRAM_POINTS = 2 / 3  # per over-used trigram per 1,000 words
+TRIGRAM_POINTS = 1 / 3  # per over-used trigram per 1,000 words
 CONTRAST_POINTS, CONTRAST_CAP = 0.5, 1.5  # per contrast per 1,000 words
 OPENER_POINTS, OPENER_CAP = 0.1, 0.5  # per extra opener per 100 sentences
 REPEAT_POINTS, REPEAT_CAP = 0.25, 0.5  # per extra repeat per 1,000 words

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..book.manuscript import reading_order
 from ..book.project import Project
 from ..core.language import count_words
 
@@ -69,18 +68,19 @@ def _pattern(phrase: str) -> re.Pattern[str]:
 
 
 def _sieve_key(phrase: str) -> str:
-    """What text must hold for `phrase` to be in it: its longest word, or a CJK phrase's first character."""
-    return phrase[0] if count_words(phrase) != len(phrase.split()) else max(phrase.split(), key=len)
+    """What the text (lower case, single-spaced) must hold for `phrase` to be in it: the phrase, or a
+    CJK phrase's first character (a line break may fall anywhere in it)."""
+    return phrase[0] if count_words(phrase) != len(phrase.split()) else phrase
 
 
 def find_hits(text: str, phrases: list[str]) -> list[Hit]:
     """Every occurrence of every phrase in `text`, in reading order."""
     lines = text.split("\n")
     found = []
-    lowered = re.sub(f"[{_APOSTROPHES}]", "'", text.lower())
+    lowered = " ".join(re.sub(f"[{_APOSTROPHES}]", "'", text.lower()).split())
     for phrase in phrases:
         if _sieve_key(phrase) not in lowered:
-            continue  # a quick sieve: the phrase's longest word is nowhere in the text
+            continue  # a quick sieve: not even as a substring of the text in lower case, single-spaced
         for match in _pattern(phrase).finditer(text):
             number = text.count("\n", 0, match.start()) + 1
             found.append((match.start(), Hit(phrase, number, lines[number - 1])))
@@ -96,13 +96,3 @@ def excerpt(hit: Hit, width: int = 100) -> str:
     start = max(0, (match.start() if match else 0) - width // 3)
     cut = text[start:start + width]
     return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")
-
-
-def lint_project(project: Project) -> list[tuple[str, list[Hit]]]:
-    """Each chapter file, in book order, with the banned phrases in it; UserError if there are none."""
-    phrases = banned_phrases(project)
-    checked = []
-    for info, _ in reading_order(project)[1]:
-        text = project.read_if_file(info.name) or ""
-        checked.append((info.name, find_hits(text, phrases)))
-    return checked

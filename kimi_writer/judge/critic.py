@@ -10,6 +10,7 @@ is not reviewed (NotReviewed).
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from statistics import mean
 from typing import Any, Literal
@@ -111,7 +112,7 @@ class Review(BaseModel):
 
     chapter: str
     scores: dict[str, int]
-    overall: float
+    overall: float = Field(ge=1, le=10, allow_inf_nan=False)
     reasons: dict[str, str] = Field(default_factory=dict)
     notes: list[Note] = Field(default_factory=list)
     continuity_issues: list[ContinuityIssue] = Field(default_factory=list)
@@ -120,6 +121,14 @@ class Review(BaseModel):
     model: str
     reviewed_at: str
     author_edited: bool = False  # the chapter was changed by hand since kimi-writer last wrote or judged it
+
+    @field_validator("scores")
+    @classmethod
+    def _nine_scores(cls, scores: dict[str, int]) -> dict[str, int]:
+        """A saved file may have been edited: the nine keys, each an integer from 1 to 10."""
+        if set(scores) != set(SCORE_KEYS) or not all(1 <= score <= 10 for score in scores.values()):
+            raise ValueError(f"the scores must be the nine rubric keys, each from 1 to 10, not {scores}")
+        return scores
 
     def weakest(self, count: int = 3) -> list[tuple[str, int, str]]:
         """(key, score, reason) of the lowest scores, lowest first (the rubric's order on ties)."""
@@ -146,8 +155,22 @@ def _printable(value: Any) -> Any:
     return [_printable(item) for item in value] if isinstance(value, list) else value
 
 
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def quoted_in(quote: str, text: str) -> bool:
+    """Whether every piece of `quote` (split at an ellipsis) is in `text`, ignoring case and spacing."""
+    pieces = [_plain(piece).strip(" \"'“”‘’") for piece in re.split(r"\.\.\.|…", quote)]
+    plain = _plain(text)
+    return any(pieces) and all(piece in plain for piece in pieces if piece)
+
+
 def make_review(chapter: str, text: str, args: ReviewArgs, model: str) -> Review:
+    """The saved review; notes that quote words the chapter does not have are dropped (a critic that
+    invents a passage must not steer a revision)."""
     args = ReviewArgs.model_validate(_printable(args.model_dump()))
+    args.notes = [note for note in args.notes if quoted_in(note.quote, text)]
     return Review(chapter=chapter, scores=args.scores.model_dump(), overall=overall_score(args.scores),
                   reasons=args.reasons, notes=args.notes, continuity_issues=args.continuity_issues,
                   new_facts=args.new_facts, sha256=content_hash(text), model=model,

@@ -4,6 +4,7 @@ under `.kimi_writer/versions/<chapter stem>/`, and the readable `review.md` at t
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -17,10 +18,12 @@ from ..book.edits import bytes_hash, content_hash
 from ..book.project import PathRefused, Project, atomic_write_text, replace_atomically
 from ..core.errors import UserError
 from ..book.session import SessionState
-from ..core.text import printable
+from ..core.text import parse_json, printable
 
 StateLoader = Callable[[Project], tuple[SessionState | None, str]]  # status.load_state: the saved session, if any
 _LOCK = threading.Lock()  # chapters may be reviewed at once
+_LOCK_WARN = threading.Lock()
+_WARNED: set[Path] = set()  # saved reviews already reported as ignored
 REVIEWS = "reviews"
 VERSIONS = "versions"
 REVIEW_FILE = "review.md"
@@ -44,20 +47,31 @@ def save_review(project: Project, review: Review) -> Path:
     return path
 
 
-def _read_review(project: Project, path: Path) -> Review | None:
-    """The review saved at `path`; None when there is none or it cannot be read."""
+def _read_review(project: Project, path: Path, chapter: str) -> Review | None:
+    """The review of `chapter` saved at `path`; None when there is none. A file that cannot be read or
+    fails the model (NaN, a score of -5, another chapter) is ignored with a warning on stderr."""
     if not project.contains(path) or not path.is_file():
         return None
     try:
-        return Review.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError):
-        return None
+        review = Review.model_validate(parse_json(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError) as error:
+        return _ignored(path, str(error).splitlines()[0])
+    return review if review.chapter == chapter else _ignored(path, f"it reviews {review.chapter}, not {chapter}")
+
+
+def _ignored(path: Path, reason: str) -> None:
+    """Warn once per file that a saved review is ignored (as if the chapter had none)."""
+    with _LOCK_WARN:
+        if path not in _WARNED:
+            _WARNED.add(path)
+            sys.stderr.write(printable(f"Warning: ignoring the saved review {path}: {reason}.") + "\n")
+    return None
 
 
 def load_review(project: Project, chapter: str) -> Review | None:
     """The chapter's saved review; None when there is none or it cannot be read. When the chapter is a
     version revise kept but a crash came before its review was saved, that version's review."""
-    saved = _read_review(project, review_path(project, chapter))
+    saved = _read_review(project, review_path(project, chapter), chapter)
     if saved is not None and not is_stale(project, saved):
         return saved
     text = project.read_if_file(chapter)
@@ -70,8 +84,8 @@ def _version_review(project: Project, chapter: str, sha: str) -> Review | None:
     if not project.contains(folder) or not folder.is_dir():
         return None
     for path in sorted(folder.glob(f"*_{sha[:8]}.json"), reverse=True):
-        review = _read_review(project, path)
-        if review is not None and review.sha256 == sha and review.chapter == chapter:
+        review = _read_review(project, path, chapter)
+        if review is not None and review.sha256 == sha:
             return review
     return None
 

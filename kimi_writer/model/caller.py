@@ -74,8 +74,9 @@ CONNECT_PATIENCE = 6.0  # seconds of retries for a server not reached yet: a wro
 
 class Caller:
     """Calls one model. Transient failures (and cut streams, whose partial turn is discarded) are
-    retried with backoff; with `retry_cuts`, a turn cut for its length or time is retried once,
-    asking for a shorter reply; anything else raises one exception: ContextOverflow, or
+    retried with backoff; a turn the client cut (for its length, time or the budget) is counted, and
+    with `retry_cuts` one cut for its length or time is retried once, asking for a shorter reply; a
+    budget cut raises BudgetExceeded; anything else raises one exception: ContextOverflow, or
     `fails_as` if given, or else a FatalModelError of one sentence. Counts each turn's
     usage into `usage` (None: not counted) and keeps the book within `limits`."""
 
@@ -101,7 +102,7 @@ class Caller:
                 turn = self.client.complete(messages, tools, listener, max_tokens=max_tokens,
                                             budget_tokens=self.output_allowance(messages), tool_choice=tool_choice)
             except (StreamCut, openai.OpenAIError) as error:
-                if isinstance(error, TurnCut) and self.retry_cuts:
+                if isinstance(error, TurnCut):
                     cuts += 1
                     messages = self._after_cut(error, messages, cuts, max_tokens)
                     continue
@@ -157,6 +158,8 @@ class Caller:
             self.usage.add(self.measure(messages), cut.output_tokens, 0, estimated=True)
         if cut.kind == "budget":
             raise BudgetExceeded(self._over_budget())
+        if not self.retry_cuts:
+            raise self._permanent(cut, str(cut))
         if cuts >= 2:
             raise FatalModelError(f"the model's reply was cut off twice in a row, the second time because {cut}; "
                                   "try again, or try another model with --model.")
