@@ -80,6 +80,12 @@ def test_a_chinese_book_from_write_to_export(server, run_cli, writer, tmp_path):
     for number, text in ((1, CHAPTER_1), (2, CHAPTER_2)):
         assert abs(counts[number] - han(text)) <= 0.01 * han(text), (number, counts, han(text))
     assert f"{counts[1] + counts[2]:,}字 in chapters." in status.stdout
+    shown = json.loads(run_offline(tmp_path, "status", "Ye_Yu", "--json").stdout)
+    assert shown["unit"] == "chars" and shown["words"] == counts[1] + counts[2]
+    for part, text in zip(shown["parts"], (CHAPTER_1, CHAPTER_2), strict=True):  # within 1% of the Han characters
+        assert abs(part["words"] - han(text)) <= 0.01 * han(text), (part, han(text))
+    assert [(book["project"], book["unit"]) for book in json.loads(run_offline(tmp_path, "list", "--json").stdout)] \
+        == [("Ye_Yu", "chars")]
 
     for fmt in ("md", "html", "epub", "docx"):
         exported = run_offline(tmp_path, "export", "Ye_Yu", "--format", fmt)
@@ -174,5 +180,24 @@ def test_a_projects_own_banned_phrases_work_in_chinese(tmp_path):
     (root / "banned_phrases.txt").write_text("# 本书禁用\n铁桶叮叮当当\n", encoding="utf-8")
     result = lint_book(tmp_path, {"chapter_01.md": CHAPTER_1})
     assert result.returncode == 1
-    assert 'chapter_01.md:3: "铁桶叮叮当当"' in result.stdout
-    assert "1 banned phrase in 1 of 1 chapter." in result.stderr
+    assert 'chapter_01.md:3: error: banned phrase "铁桶叮叮当当"' in result.stdout
+    assert "2 findings in 1 of 1 chapter" in result.stderr  # the phrase and the chapter's length
+
+
+def test_lint_json_counts_a_chinese_book_in_characters_with_its_own_slop_index(tmp_path):
+    from kimi_writer.guard import zh
+
+    result = lint_book(tmp_path, {"chapter_01.md": CHAPTER_1, "chapter_02.md": STUFFED}, "--json")
+    report = json.loads(result.stdout)
+    assert report["unit"] == "chars" and result.returncode == 0, result.stderr
+    plain, stuffed = report["chapters"]
+    assert plain["words"] == han(CHAPTER_1)
+    assert stuffed["slop_index"] == pytest.approx(zh.check(STUFFED, None, []).slop_index, abs=0.01)
+    assert stuffed["slop_index"] >= zh.SLOP_THRESHOLD > plain["slop_index"]
+    assert sum(stuffed["slop_parts"].values()) == pytest.approx(stuffed["slop_index"], abs=0.05)
+    assert [f["check"] for f in stuffed["findings"]].count("slop_index") == 1
+    english = tmp_path / "en/projects/Rain"
+    english.mkdir(parents=True)
+    (english / "chapter_01.md").write_text("# Chapter 1\n\nThe rain fell on the town all night.\n", encoding="utf-8")
+    report = json.loads(run_offline(tmp_path / "en", "lint", "Rain", "--json").stdout)
+    assert report["unit"] == "words" and report["chapters"][0]["words"] == 11  # "#" too, as ever
