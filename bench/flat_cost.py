@@ -177,7 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", default="10,30,60,120,200")
     parser.add_argument("--words", type=int, default=3000)
-    parser.add_argument("--iterations", type=int, default=20, help="for the overhead per iteration")
+    parser.add_argument("--iterations", type=int, default=60, help="for the overhead per iteration")
     options = parser.parse_args()
     scripted.PIECE = 4096
     print(f"{'chapters':>8} {'per 1k words':>12} {'last':>6} {'largest':>8} {'cacheable':>9} {'requests':>8} "

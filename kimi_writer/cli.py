@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import books, demo, doctor, draft, export, import_, lint, outline, review, revise, status, write
+from .commands import books, demo, doctor, draft, export, import_, lint, outline, review, revise, status, studio, write
 from .options import Command, VersionOption
 
 app = typer.Typer(
@@ -32,3 +32,4 @@ app.command("revise", cls=Command)(revise.revise_command)
 app.command("demo", cls=Command)(demo.demo_command)
 app.command("doctor", cls=Command)(doctor.doctor_command)
 app.command("import", cls=Command)(import_.import_command)
+app.command("studio", cls=Command)(studio.studio_command)

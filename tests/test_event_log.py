@@ -122,3 +122,18 @@ def test_a_log_that_is_a_link_is_left_alone(tmp_path):
     log.attach(tmp_path / "state" / EVENTS_FILE)
     log.emit("notice", text="hello")
     assert outside.read_bytes() == b"not ours, no newline at the end"
+
+
+def test_a_stream_that_is_gone_does_not_stop_the_file(tmp_path):
+    class Gone:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    log = EventLog(stream=Gone())
+    log.attach(tmp_path / EVENTS_FILE)
+    log.emit("notice", text="one")
+    log.emit("run_end", outcome="", exit_code=129)
+    assert [e["type"] for e in read_events(tmp_path / EVENTS_FILE)] == ["notice", "run_end"]

@@ -180,9 +180,11 @@ def test_soak_200_iterations_with_20_percent_failures(server, run_cli, tmp_path)
                      "drop": Turn(reasoning="lost", content="a reply that never ends " * 4, cut_after=2)}[kind]
             server.add(fault)
         server.add(turn)
+    # 199 part files make a long book: its older parts are summed up by plain requests (issue 26)
+    server.responder = lambda body: None if body.get("tools") else Turn(content="Parts written, in brief.")
     result = run_cli("write", "x", "--max-iterations", "201", "--max-retries", "10", timeout=240)
     assert result.returncode == 0, result.stdout[-2000:]
-    assert faults > 30
+    assert faults > 30 and (tmp_path / "projects/Soak/summaries/act_3.md").is_file()
     project = tmp_path / "projects/Soak"
     on_disk = {p.name: p.read_text() for p in project.glob("part_*.md")}
     assert on_disk == contents

@@ -240,3 +240,17 @@ def test_no_byline_unless_author_is_given(tmp_path):
                         "--author", "Ada Hale")
     assert named.returncode == 0, named.stderr
     assert '<p class="author">Ada Hale</p>' in (tmp_path / "named.html").read_text()
+
+
+# -- 3. the demo: `kimi-writer demo` (its flows: tests/test_readme.py)
+
+
+def test_the_demo_on_a_taken_port_is_one_sentence(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = subprocess.run([str(CLI), "demo", "--port", port], cwd=tmp_path, env=clean_env(tmp_path),
+                                capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"Error: port {port} on 127.0.0.1 is not free") and "--port" in result.stderr

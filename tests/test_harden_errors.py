@@ -76,3 +76,49 @@ def test_export_md_never_replaces_a_file_it_did_not_write_without_force(tmp_path
     assert again.returncode == 0, again.stderr
     target.write_text(target.read_text(encoding="utf-8") + "\nThe author's addition.\n", encoding="utf-8")
     assert run_cli("export", str(root), "--format", "md").returncode == 2
+
+
+def small_disk(limit: int):
+    """A preexec_fn: files the CLI writes may not grow past `limit` bytes (EFBIG, as a full disk would)."""
+    def limit_files() -> None:
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return limit_files
+
+
+def no_leftovers(root) -> None:
+    assert not (root / ".kimi_writer" / "lock").exists()
+    assert not [path for path in root.rglob("*.tmp")]
+
+
+def test_a_full_disk_in_review_is_one_sentence_and_exit_4(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    server.add(scored(5))
+    result = run_cli("review", str(root), "--chapters", "1", preexec_fn=small_disk(600))
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "could not be saved" in result.stdout
+    no_leftovers(root)
+
+
+def test_a_full_disk_in_revise_replaces_nothing_and_exits_4(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    original = "# Chapter 1: The Fog\n\n" + "The fog came up the river at dusk. " * 200 + "\n"
+    (root / "chapter_1.md").write_text(original, encoding="utf-8")
+    server.add(scored(5))
+    result = run_cli("revise", str(root), "--chapters", "1", preexec_fn=small_disk(4_000))
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "could not save" in result.stdout
+    assert (root / "chapter_1.md").read_text(encoding="utf-8") == original
+    no_leftovers(root)
+
+
+def test_a_full_disk_when_taking_the_lock_leaves_no_lock(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    result = run_cli("review", str(root), "--chapters", "1", preexec_fn=small_disk(0))
+    assert result.returncode in (2, 4), result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    no_leftovers(root)
+    assert server.requests == []

@@ -94,3 +94,56 @@ def test_notes_that_quote_words_not_in_the_chapter_never_reach_the_writer(tmp_pa
     assert "real" in writer_prompt and "the FOG came up" in writer_prompt
     assert "Hale drew his revolver" not in writer_prompt and "invented" not in writer_prompt
     assert "revolver" not in (root / "review.md").read_text(encoding="utf-8")
+
+
+def test_the_writers_reply_is_cleaned_and_checked_before_it_can_replace_a_chapter(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    chatty = "Sure! Here is the revised chapter:\n\n```markdown\n# Chapter 1: The Fog\n\nBetter.\n```\nEnjoy!"
+    server.add(scored(5), version(chatty), scored(8))
+    result = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    assert (root / "chapter_1.md").read_text(encoding="utf-8") == "# Chapter 1: The Fog\n\nBetter.\n"
+
+    root = book(tmp_path / "two")
+    original = (root / "chapter_1.md").read_text(encoding="utf-8")
+    for reply in ("# Chapter 9: The End\n\nLater.\n", "# Chapter 1: The Fog\n\nA.\n\n# Chapter 2: The Docks\n\nB.\n",
+                  "# Chapter 1: The Fog\n\n" + "Too long. " * 2_000):
+        server.add(version(reply))
+        failed = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1")
+        assert failed.returncode == 4, failed.stdout + failed.stderr
+        assert "failed" in row(failed.stdout, "chapter_1.md") and "Traceback" not in failed.stderr
+        assert (root / "chapter_1.md").read_text(encoding="utf-8") == original
+        assert not any(len(v) > 10_000 for v in version_bytes(root, "chapter_1"))
+
+
+def test_a_writer_request_over_the_models_limit_is_not_sent(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    (root / "chapter_1.md").write_text("# Chapter 1: The Fog\n\n" + "The fog came up the river. " * 1_000,
+                                       encoding="utf-8")
+    server.add(scored(5))
+    result = run_cli("revise", str(root), "--chapters", "1", env={"KIMI_WRITER_TOKEN_LIMIT": "5000",
+                                                                  "KIMI_WRITER_MAX_OUTPUT_TOKENS": "1000"})
+    shown = " ".join(result.stdout.replace("│", " ").split())
+    assert result.returncode == 4 and "over the model's limit of 5,000" in shown, result.stdout + result.stderr
+    assert len(server.requests) == 1  # the critic's request only
+
+
+def test_reviews_are_kept_by_the_path_in_the_project_and_old_keys_are_read(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    (root / "prologue.md").write_text("# Prologue\n\nBefore the fog.\n", encoding="utf-8")
+    (root / "extras").mkdir()
+    (root / "extras" / "prologue.md").write_text("# Prologue\n\nAnother beginning.\n", encoding="utf-8")
+    # book order: extras/prologue.md, prologue.md, chapter_1.md, chapters/chapter_02.md, ch3.md
+    server.add(scored(4), scored(6), scored(5), scored(7), scored(8))
+    result = run_cli("review", str(root), "--parallel", "1")
+    assert result.returncode == 0, result.stderr
+    reviews = root / ".kimi_writer" / "reviews"
+    assert json.loads((reviews / "extras" / "prologue.json").read_text(encoding="utf-8"))["overall"] == 4.0
+    assert json.loads((reviews / "prologue.json").read_text(encoding="utf-8"))["overall"] == 6.0
+
+    table = (root / "review.md").read_text(encoding="utf-8")
+    assert "| extras/prologue.md | 4.0 |" in table and "| prologue.md | 6.0 |" in table
+    (reviews / "chapters" / "chapter_02.json").rename(reviews / "chapter_02.json")  # the old key: the stem
+    again = run_cli("revise", str(root), "--chapters", "2", "--below", "7")
+    assert again.returncode == 0 and len(server.requests) == 5, again.stdout + again.stderr
+    assert "7.0" in row(again.stdout, "chapter_02.md") and "good enough" in row(again.stdout, "chapter_02.md")

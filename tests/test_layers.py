@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kimi_writer"
 # below it. At the package root the entry points sit on top, the typer side of the settings
 # (options) under the commands, and the settings at the bottom; any other module at the root, or
 # a folder not named here, fails `test_every_module_has_a_layer`.
-FOLDERS = ["commands", "demo", "report", "local", "judge", "loop", "model", "export", "guard", "intake", "book", "core"]
+FOLDERS = ["commands", "studio", "demo", "report", "local", "judge", "loop", "model", "export", "guard", "intake",
+           "book", "core"]
 ROOT_ENTRY = {"__main__", "launch", "cli"}
 ROOT_SETTINGS = {"", "settings", "flags", "setting_errors"}
 LAYERS = [("entry", ROOT_ENTRY), ("commands", {"commands"}), ("options", {"options"})] \

@@ -44,7 +44,7 @@ def test_plan_only_then_edit_the_outline_then_draft(server, run_cli, tmp_path):
     note = user_message(first, "[Resumed]")
     assert EDITED.strip() in note and "### outline.md: changed" in note
     assert "The planning run is over" in note
-    assert EDITED.strip() in user_message(first, "[Book context]")
+    assert EDITED.strip() in user_message(first, "[Book memory]")  # the outline: in the book's memory (issue 26)
     assert (project / "chapter_01.md").read_text() == "# Chapter 1: The Fog\n\nFog.\n"
     assert "now holds 6 of the 1,200 words targeted for chapter 1" in tool_results(server)["call_5"]
     assert_clean_protocol(server)

@@ -42,7 +42,7 @@ def test_a_review_is_saved_written_to_review_md_and_shown_in_status_then_stale(t
     assert review["scores"] == SCORES and review["overall"] == 7.22
     assert review["sha256"] == hashlib.sha256(text.encode()).hexdigest() and review["model"] == "kimi-k2.6"
     assert review["notes"][0]["problem"] == "a stock opening"
-    assert saved(root, "chapter_02")["overall"] == 7.67  # nested chapters/chapter_02.md, its own stem
+    assert saved(root, "chapters/chapter_02")["overall"] == 7.67  # nested chapters/chapter_02.md, by its path
     lines = result.stdout.splitlines()
     assert any("chapter_1.md" in line and "7.2" in line and "prose 5, stakes 6" in line for line in lines)
     assert "Tokens in 3,000, out 600, estimated cost $0.0033." in result.stdout
@@ -95,7 +95,7 @@ def test_a_malformed_review_is_retried_once_then_reported_not_reviewed(tmp_path,
     row = next(line for line in result.stdout.splitlines() if "chapter_1.md" in line)
     assert "not reviewed" in row and "malformed twice" in row
     assert not (root / ".kimi_writer" / "reviews" / "chapter_1.json").exists()
-    assert saved(root, "chapter_02")["overall"] == 7.22
+    assert saved(root, "chapters/chapter_02")["overall"] == 7.22
 
 
 def test_new_facts_reach_continuity_md_and_the_next_request(tmp_path, server, run_cli):

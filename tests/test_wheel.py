@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,3 +122,24 @@ def test_installed_cli_writes_a_book(installed, server, tmp_path):
     assert first_line.strip() and "{{" not in first_line and "{%" not in first_line
     assert system["role"] == "system"
     assert system["content"].startswith(first_line)
+
+
+def test_the_installed_studio_serves_its_pages_styles_and_script(installed, tmp_path):
+    studio = ROOT / "kimi_writer" / "studio"
+    shipped = sorted(p.relative_to(studio).as_posix() for folder in ("templates", "static")
+                     for p in (studio / folder).iterdir())
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = set(wheel.namelist())
+    assert shipped and [name for name in shipped if f"kimi_writer/studio/{name}" not in names] == []
+    (tmp_path / "projects" / "Tiny").mkdir(parents=True)
+    process = subprocess.Popen([str(installed.cli), "studio", "--port", "0", "--no-browser"], cwd=tmp_path,
+                               env=outside_env(tmp_path), text=True, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        base, token = process.stdout.readline().strip().removeprefix("Studio: ").split("/?token=")
+        for path in ("/", "/static/studio.js", "/static/studio.css", "/books/Tiny"):
+            request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                assert response.status == 200 and response.read(), path
+    finally:
+        process.terminate()
+        process.wait(60)

@@ -122,13 +122,20 @@ class EventLog:
                  **_scrubbed(fields, self.scrub)}
         line = json.dumps(event, ensure_ascii=False) + "\n"
         if self.stream is not None:
-            self.stream.write(line)
-            self.stream.flush()
+            self._print(line)
         if self.path is None:
             self.pending.append(line.encode("utf-8"))
         else:
             self._append(line.encode("utf-8"))
         return event
+
+    def _print(self, line: str) -> None:
+        """To the stream; one that is gone (a closed pipe, a hung-up terminal) is dropped, the file kept."""
+        try:
+            self.stream.write(line)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.stream = None
 
     def _append(self, data: bytes) -> None:
         if not data or self.path is None:

@@ -48,7 +48,15 @@ def acquire(project: Project) -> str:
         return ""
     handle = _locked(project)
     left = handle.read()
-    _write_holder(handle)
+    try:
+        _write_holder(handle)
+    except OSError as error:  # a full disk: the lock is not held, and its empty file not left behind
+        path.unlink(missing_ok=True)
+        try:
+            handle.close()  # flushes the holder again, and fails again; the file is closed all the same
+        except OSError:
+            pass
+        raise LockError(f"cannot lock {path}: {error.strerror or error}.") from None
     if not _held:
         atexit.register(release_all)
     _held[path] = handle

@@ -20,8 +20,7 @@ MARKS = {OK: "ok  ", FAIL: "FAIL", NOTE: "note"}
 def doctor_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
 ) -> None:
-    """Check what a run needs (Python, keys, server, model, projects folder, local model, extras); exit 1 if
-    something the configured run needs has failed."""
+    """Check what a run needs (Python, keys, server, model, folders, extras) and how to fix what fails."""
     checks = run_checks()
     if as_json:
         typer.echo(json.dumps({"ok": not doctor.failed(checks), "checks": [c.as_dict() for c in checks]}, indent=2))

@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from ..model.api_errors import Scrubber
-from ..guard.checks import ChapterChecks, check_project, warning_lines
+from ..guard.checks import ChapterChecks, warning_lines
+from ..guard.ngram_index import check_chosen
 from ..judge.critic import (
     Critic,
     NotReviewed,
@@ -17,12 +18,12 @@ from ..judge.critic import (
     mechanical_flags,
 )
 from ..core.errors import BudgetExceeded, ExitCode, UserError
-from ..book.manuscript import chapter_files, chosen_chapters
+from ..book.manuscript import chosen_chapters
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all_or_stop
 from ..core.text import printable
 from ..book.project import Project
-from ..judge.reviews import REVIEW_FILE, hold_writes, is_stale, load_review, record_review, refuse_links, write_review_file
+from ..judge.reviews import REVIEW_FILE, hold_writes, is_stale, load_review, record_review, refuse_links, summary_file
 from ..judge.revise import ChapterUsage
 from ..book.session import UsageTotals
 from ..settings import Settings
@@ -80,7 +81,7 @@ def review_command(
 
 def _mechanical(book: Project, names: list[str], settings: Settings) -> int:
     """The mechanical checks of the chapters, with no model: a table and every flag (or one JSON document)."""
-    checked = [report for report in check_project(book, settings.chapter_words) if report.name in names]
+    checked = check_chosen(book, names, settings.chapter_words)  # the others only through the n-gram index
     if settings.json_output:
         print(mechanical_document(book, checked).model_dump_json(indent=2))
         return int(ExitCode.FINISHED)
@@ -114,7 +115,10 @@ def review_one(critic: Critic, book: Project, name: str, flags: list[str], force
         return Unreviewed(str(error))
     except BudgetExceeded as error:
         return Unreviewed(str(error), budget=True)
-    record_review(book, review, load_state)
+    try:
+        record_review(book, review, load_state)
+    except OSError as error:  # a full disk, a read-only folder
+        return Unreviewed(f"its review could not be saved: {error.strerror or error}")
     return review
 
 
@@ -133,24 +137,28 @@ def _review(settings: Settings, key: str, book: Project, names: list[str], displ
         else:
             display.review(name, None, {}, result.reason)
     reviewed = sum(1 for result in results if isinstance(result, Review))
-    written = write_review_file(book, [info.name for _, info in chapter_files(book)])
+    written, problem = summary_file(book)
+    if problem:
+        results.append(Unreviewed(problem))  # exit 4, as a chapter not reviewed
+        display.notice(problem)
     display.summary(usage_summary(f"{reviewed} of {len(names)} chapters reviewed.", book, usage, settings, critic.model))
     if not settings.json_output:
-        _print_reviews(book, names, results, written is not None, usage_line(usage, settings, critic.model), settings)
+        _print_reviews(book, names, results, written, usage_line(usage, settings, critic.model), settings, problem)
     if interrupt is not None:
         abandon(interrupt, display)
     return review_exit(results)
 
 
 def _print_reviews(book: Project, names: list[str], results: list[Review | Unreviewed], wrote_file: bool, usage: str,
-                   settings: Settings) -> None:
+                   settings: Settings, problem: str) -> None:
     out = console()
     out.print(review_table(book, names, results, Scrubber.from_settings(settings)))
     if wrote_file:
         reviewed = sum(1 for result in results if isinstance(result, Review))
         out.print(f"{reviewed} of {len(names)} chapters reviewed; see {REVIEW_FILE} in {book.root}.",
                   soft_wrap=True, markup=False, highlight=False)
-    out.print(usage, soft_wrap=True, markup=False, highlight=False)
+    for line in filter(None, [problem, usage]):
+        out.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 def mechanical_document(book: Project, checked: list[ChapterChecks]) -> MechanicalReview:

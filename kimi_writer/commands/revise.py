@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -11,15 +12,15 @@ from ..book.authored import author_files
 from ..model.api_errors import Scrubber
 from ..model.caller import Caller, FailsAs, Limits
 from ..core.errors import ExitCode, UserError
-from ..book.manuscript import chapter_files
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all_or_stop
 from ..core.text import printable
-from ..book.project import Project
+from ..book.project import Project, count_words
 from ..flags import JSON_EVENTS
 from ..model.retry import Backoff
-from ..judge.reviews import load_review, refuse_links, write_review_file
+from ..judge.reviews import REVIEW_FILE, load_review, refuse_links, summary_file
 from ..judge.revise import ChapterUsage, Models, Reviser, Revision, RevisionFailed, Rules, hold_writes
+from ..judge.author_note import AuthorNote, NoteReviser
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.status import load_state
@@ -30,6 +31,7 @@ from .run import (check_price, client_for, critic_key, critic_model, make_critic
 
 REVISE_FLAGS = {
     "chapters": OWN,
+    "note": OWN,
     "below": OWN,
     "rounds": OWN,
     "parallel": "Chapters revised at once.",
@@ -68,7 +70,7 @@ def make_models(settings: Settings) -> Models:
                       fails_as=FailsAs(RevisionFailed, "the writer model failed: "), retry_cuts=False)
 
     return Models(critic=lambda usage: make_critic(settings, key, usage), writer=writer,
-                  max_output_tokens=settings.max_output_tokens, run_usage=run_usage)
+                  max_output_tokens=settings.max_output_tokens, run_usage=run_usage, token_limit=settings.token_limit)
 
 
 @setting_flags(REVISE_FLAGS)
@@ -81,6 +83,9 @@ def revise_command(
         "New versions per chapter at most; a version no better stops it."))] = 2,
     force: Annotated[bool, typer.Option("--force", help=(
         "Also replace chapters the author edited since their last review, and the author's imported chapters."))] = False,
+    note: Annotated[Optional[str], typer.Option("--note", help=(
+        "Your instruction for the chapters of --chapters (\"make the ending colder\"): the writer revises "
+        "with it and the result is kept whatever its score; the old text becomes a version."))] = None,
     **flags: Any,
 ) -> None:
     """Rewrite PROJECT's weak chapters with the writer model; keep a version only if the critic scores it higher."""
@@ -93,14 +98,19 @@ def revise_command(
     with reporting(display):
         book = open_project(project, settings.projects_dir)
         names = chosen_chapters(book, chapters)
+        if note is not None and (not note.strip() or chapters is None):
+            raise UserError("--note needs a note and --chapters: say which chapters, like --chapters 3.")
         check_price(settings, critic_model(settings), settings.writer_model or settings.model)
         models = make_models(settings)
         refuse_links(book)
         hold(book, display)
         reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-        revisions, interrupt = _revise_all(reviser, names, set() if force else author_files(book) & set(names),
+        revise = NoteReviser(reviser, AuthorNote(note, settings.chapter_words)).revise if note else reviser.revise
+        revisions, interrupt = _revise_all(revise, names, set() if force else author_files(book) & set(names),
                                            settings.parallel)
-        write_review_file(book, [info.name for _, info in chapter_files(book)])
+        _, problem = summary_file(book)
+        if problem:
+            revisions.append(Revision(REVIEW_FILE, outcome="failed", detail=problem))
         _tell(display, book, revisions, settings, models.run_usage)
         if not settings.json_output:
             _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
@@ -109,12 +119,12 @@ def revise_command(
         raise typer.Exit(revise_exit(revisions))
 
 
-def _revise_all(reviser: Reviser, names: list[str], protected: set[str],
+def _revise_all(revise: Callable[[str], Revision], names: list[str], protected: set[str],
                 parallel: int) -> tuple[list[Revision], BaseException | None]:
     """Each chapter revised (the author's imported ones left alone), stopping at a signal: then nothing
     is replaced after it."""
     todo = [name for name in names if name not in protected]
-    done, interrupt = run_all_or_stop(todo, reviser.revise, parallel)
+    done, interrupt = run_all_or_stop(todo, revise, parallel)
     if interrupt is not None:
         hold_writes()
     by_name = {name: revision or Revision(name, outcome="interrupted") for name, revision in zip(todo, done)}
@@ -122,10 +132,14 @@ def _revise_all(reviser: Reviser, names: list[str], protected: set[str],
 
 
 def _tell(display: Any, book: Project, revisions: list[Revision], settings: Settings, usage: UsageTotals) -> None:
-    """Each chapter's revision as a notice and its review as it stands now, then the figures."""
+    """Each chapter's revision as a tool call and its result (with the words of a new version kept) and
+    its review as it stands now, then the figures."""
     for r in revisions:
         detail = f" ({r.detail})" if r.detail else ""
-        display.notice(f"{r.chapter}: {r.outcome}{detail}, {_score(r.before)} -> {_score(r.after)}")
+        kept = (r.chapter, count_words(book.read_if_file(r.chapter) or "")) if r.outcome == "kept" else None
+        display.on_tool_call(0, "revise", 0)
+        display.tool_result(f"{r.chapter}: {r.outcome}{detail}, {_score(r.before)} -> {_score(r.after)}",
+                            r.outcome not in OUTCOMES_TO_EXIT, "revise", kept)
         review = load_review(book, r.chapter)
         if review is not None:
             display.review(r.chapter, review.overall, dict(review.scores))

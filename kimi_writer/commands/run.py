@@ -20,7 +20,7 @@ from ..model.client import ModelClient
 from ..judge.critic import CRITIC_FAILS, Critic
 from ..book.event_log import EventLog
 from ..loop.display import RunFigures, RunSummary, make_display
-from ..loop.events import Both, EventDisplay
+from ..loop.events import Both, EventDisplay, NoticesOnly
 from ..core.errors import ExitCode, Interrupted, UserError
 from ..loop.instructions import system_prompt
 from ..judge.loop_review import LoopReviewer
@@ -85,13 +85,13 @@ def use_local_model(settings: Settings) -> bool:
 
 def run_display(settings: Settings, command: str, args: dict[str, Any], console_view: bool = True) -> Any:
     """The run's display: its events (the project's log, and stdout with --json) and, without --json,
-    the console view (unless the command prints its own: `console_view` False). The events start
-    with run_start."""
+    the console view (only the notices when the command prints its own report: `console_view` False).
+    The events start with run_start."""
     events = EventDisplay(EventLog(Scrubber.from_settings(settings), sys.stdout if settings.json_output else None))
     events.start(command, _given(args), _models(settings, command))
-    if settings.json_output or not console_view:
+    if settings.json_output:
         return events
-    return Both(make_display(settings.show_reasoning), events)
+    return Both(make_display(settings.show_reasoning) if console_view else NoticesOnly(), events)
 
 
 def _given(args: dict[str, Any]) -> dict[str, Any]:

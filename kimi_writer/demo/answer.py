@@ -122,7 +122,8 @@ def _planner(state: BookState) -> Reply:
                      arguments={"filename": "outline.md", "content": book.outline})
     if step.kind == "chapter" and book.part(step.chapter):
         name, text = book.part(step.chapter)
-        return Reply(reasoning=f"Part {step.chapter} next, following the outline.", tool="write_file",
+        noun = "Story" if name.startswith("story") else "Chapter"
+        return Reply(reasoning=f"{noun} {step.chapter} next, following the outline.", tool="write_file",
                      arguments={"filename": name, "content": text})
     if step.planning:
         return Reply(reasoning="The plan is written.", content="The plan is ready for the author to read.")

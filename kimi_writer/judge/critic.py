@@ -38,6 +38,8 @@ from ..core.text import parse_json
 SCORE_KEYS = ("character", "setting", "stakes", "pacing", "prose", "outline_fidelity",
               "character_consistency", "world_consistency", "continuity")
 QUOTE_WORDS = 25
+MAX_NEW_FACTS = 40  # of one review, into the ledger: a critic that lists 650 would bury it
+PLANNER_ISSUES, PLANNER_ISSUE_CHARS = 20, 2_000  # continuity issues the planner is told of, and their length
 REVIEW_MAX_TOKENS = 8_000
 SECTION_NAMES = Literal["characters", "places", "objects", "timeline", "threads"]
 
@@ -138,7 +140,21 @@ class Review(BaseModel):
     def compact(self, notes: int = 3) -> str:
         """The review in a few lines, for a tool result: overall, weakest three, top notes, continuity."""
         return render("critic_compact.md.j2", chapter=self.chapter, overall=self.overall,
-                      weakest=self.weakest(), notes=self.notes[:notes], continuity_issues=self.continuity_issues)
+                      weakest=self.weakest(), notes=self.notes[:notes],
+                      continuity_issues=first_issues(self.continuity_issues))
+
+
+def first_issues(issues: list[ContinuityIssue]) -> list[ContinuityIssue]:
+    """The first PLANNER_ISSUES continuity issues, cut to PLANNER_ISSUE_CHARS in all (the planner's
+    request stays small however many the critic found)."""
+    kept, room = [], PLANNER_ISSUE_CHARS
+    for issue in issues[:PLANNER_ISSUES]:
+        size = len(issue.quote) + len(issue.contradicts) + 30  # and the line's own words
+        if size > room:
+            break
+        kept.append(issue)
+        room -= size
+    return kept
 
 
 def overall_score(scores: Scores) -> float:
@@ -171,6 +187,7 @@ def make_review(chapter: str, text: str, args: ReviewArgs, model: str) -> Review
     invents a passage must not steer a revision)."""
     args = ReviewArgs.model_validate(_printable(args.model_dump()))
     args.notes = [note for note in args.notes if quoted_in(note.quote, text)]
+    args.new_facts = args.new_facts[:MAX_NEW_FACTS]
     return Review(chapter=chapter, scores=args.scores.model_dump(), overall=overall_score(args.scores),
                   reasons=args.reasons, notes=args.notes, continuity_issues=args.continuity_issues,
                   new_facts=args.new_facts, sha256=content_hash(text), model=model,

@@ -1,5 +1,7 @@
-"""Where reviews live: `.kimi_writer/reviews/<chapter stem>.json`, each version of a revised chapter
-under `.kimi_writer/versions/<chapter stem>/`, and the readable `review.md` at the project root."""
+"""Where reviews live: `.kimi_writer/reviews/<chapter key>.json`, each version of a revised chapter
+under `.kimi_writer/versions/<chapter key>/`, and the readable `review.md` at the project root. A
+chapter's key is its path in the project without the suffix; reviews saved under the file-name stem
+(before prologue.md and extras/prologue.md were told apart) are still read."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from .critic import SCORE_KEYS, Review
 from ..book.edits import bytes_hash, content_hash
 from ..book.project import PathRefused, Project, atomic_write_text, replace_atomically
 from ..core.errors import UserError
+from ..book.manuscript import chapter_files
 from ..book.session import SessionState
 from ..core.text import parse_json, printable
 
@@ -32,12 +35,17 @@ SHORT_KEYS = {"outline_fidelity": "outline", "character_consistency": "char. con
 
 
 def stem(chapter: str) -> str:
-    """The file-name stem a chapter's review and versions go by (chapters/chapter_02.md -> chapter_02)."""
+    """The file-name stem reviews and versions went by before (chapters/chapter_02.md -> chapter_02)."""
     return PurePosixPath(chapter).stem
 
 
+def chapter_key(chapter: str) -> str:
+    """The path a chapter's review and versions go by (chapters/chapter_02.md -> chapters/chapter_02)."""
+    return PurePosixPath(chapter).with_suffix("").as_posix()
+
+
 def review_path(project: Project, chapter: str) -> Path:
-    return project.state_dir / REVIEWS / f"{stem(chapter)}.json"
+    return project.state_dir / REVIEWS / f"{chapter_key(chapter)}.json"
 
 
 def save_review(project: Project, review: Review) -> Path:
@@ -47,16 +55,19 @@ def save_review(project: Project, review: Review) -> Path:
     return path
 
 
-def _read_review(project: Project, path: Path, chapter: str) -> Review | None:
+def _read_review(project: Project, path: Path, chapter: str, old_key: bool = False) -> Review | None:
     """The review of `chapter` saved at `path`; None when there is none. A file that cannot be read or
-    fails the model (NaN, a score of -5, another chapter) is ignored with a warning on stderr."""
+    fails the model (NaN, a score of -5, another chapter) is ignored with a warning on stderr (under an
+    `old_key`, another chapter's review is skipped quietly: two files could share a stem)."""
     if not project.contains(path) or not path.is_file():
         return None
     try:
         review = Review.model_validate(parse_json(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError) as error:
         return _ignored(path, str(error).splitlines()[0])
-    return review if review.chapter == chapter else _ignored(path, f"it reviews {review.chapter}, not {chapter}")
+    if review.chapter != chapter:
+        return None if old_key else _ignored(path, f"it reviews {review.chapter}, not {chapter}")
+    return review
 
 
 def _ignored(path: Path, reason: str) -> None:
@@ -72,6 +83,8 @@ def load_review(project: Project, chapter: str) -> Review | None:
     """The chapter's saved review; None when there is none or it cannot be read. When the chapter is a
     version revise kept but a crash came before its review was saved, that version's review."""
     saved = _read_review(project, review_path(project, chapter), chapter)
+    if saved is None and chapter_key(chapter) != stem(chapter):
+        saved = _read_review(project, project.state_dir / REVIEWS / f"{stem(chapter)}.json", chapter, old_key=True)
     if saved is not None and not is_stale(project, saved):
         return saved
     text = project.read_if_file(chapter)
@@ -80,13 +93,13 @@ def load_review(project: Project, chapter: str) -> Review | None:
 
 def _version_review(project: Project, chapter: str, sha: str) -> Review | None:
     """The review saved beside the version of the chapter whose text has the hash `sha`, if any."""
-    folder = project.state_dir / VERSIONS / stem(chapter)
-    if not project.contains(folder) or not folder.is_dir():
-        return None
-    for path in sorted(folder.glob(f"*_{sha[:8]}.json"), reverse=True):
-        review = _read_review(project, path, chapter)
-        if review is not None and review.sha256 == sha:
-            return review
+    for folder in dict.fromkeys(project.state_dir / VERSIONS / name for name in (chapter_key(chapter), stem(chapter))):
+        if not project.contains(folder) or not folder.is_dir():
+            continue
+        for path in sorted(folder.glob(f"*_{sha[:8]}.json"), reverse=True):
+            review = _read_review(project, path, chapter, old_key=True)
+            if review is not None and review.sha256 == sha:
+                return review
     return None
 
 
@@ -99,7 +112,7 @@ def is_stale(project: Project, review: Review) -> bool:
 def has_reviews(project: Project) -> bool:
     """Whether any chapter of the project has a saved review."""
     folder = project.state_dir / REVIEWS
-    return project.contains(folder) and folder.is_dir() and any(folder.glob("*.json"))
+    return project.contains(folder) and folder.is_dir() and any(folder.rglob("*.json"))
 
 
 def edited_by_author(project: Project, previous: Review | None, load_state: StateLoader) -> bool:
@@ -130,8 +143,8 @@ def record_review(project: Project, review: Review, load_state: StateLoader, rep
 
 def save_version(project: Project, chapter: str, text: str | bytes, review: Review | None) -> Path:
     """Keep one version of a chapter (its exact bytes, when given bytes) and its review under
-    versions/<stem>/; returns the text's path."""
-    folder = project.state_dir / VERSIONS / stem(chapter)
+    versions/<key>/; returns the text's path."""
+    folder = project.state_dir / VERSIONS / chapter_key(chapter)
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     moment = datetime.now().strftime("%Y%m%d_%H%M%S_%f")
     name = f"{moment}_{bytes_hash(data)[:8]}"
@@ -184,3 +197,12 @@ def write_review_file(project: Project, chapters: list[str]) -> Path | None:
         return None  # never written through a link (review and revise refuse one before they start)
     atomic_write_text(path, printable(review_markdown(project, reviews)))  # saved reviews are files anyone may edit
     return path
+
+
+def summary_file(project: Project) -> tuple[bool, str]:
+    """Rewrite review.md from the saved reviews of every chapter: (whether it was written, the sentence
+    that says why it could not be, or "")."""
+    try:
+        return write_review_file(project, [info.name for _, info in chapter_files(project)]) is not None, ""
+    except OSError as error:  # a full disk, a read-only folder
+        return False, f"{REVIEW_FILE} could not be written in {project.root}: {error.strerror or error}."

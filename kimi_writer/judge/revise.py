@@ -21,7 +21,7 @@ from ..core.prompts import render
 from ..guard.zh import phrases_to_avoid
 from ..book.language import book_language
 from ..core.language import suffix, with_language
-from ..core.text import printable
+from .version_text import BadVersion, clean_version
 from . import reviews
 from .reviews import StateLoader, is_stale, load_review, record_review, save_version
 from ..book.session import UsageTotals
@@ -80,6 +80,7 @@ class Models:
     writer: Callable[[ChapterUsage], Caller]
     max_output_tokens: int
     run_usage: UsageTotals
+    token_limit: int = 200_000  # the model's context: no request goes over it
 
 
 def needs_revision(review: Review, below: float) -> bool:
@@ -162,6 +163,9 @@ class Reviser:
             revision.outcome, revision.detail = "failed", str(error)
         except BudgetExceeded as error:
             revision.outcome, revision.detail = "budget", str(error)
+        except OSError as error:  # a full disk, a read-only folder: nothing is replaced unsaved
+            revision.outcome = "failed"
+            revision.detail = f"could not save in {self.project.root}: {error.strerror or error}; the chapter was left as it was"
         return revision
 
     def _revise(self, name: str, usage: ChapterUsage, revision: Revision) -> None:
@@ -216,10 +220,19 @@ class Reviser:
             revision.after, revision.outcome = review.overall, "kept"
 
     def _new_version(self, writer: Caller, name: str, text: str, review: Review) -> str:
-        messages = revision_messages(self.project, name, text, review, self.rules.chapter_words)
-        writer.check_budget(writer.measure(messages))
+        return self.write_version(writer, name, text,
+                                  revision_messages(self.project, name, text, review, self.rules.chapter_words))
+
+    def write_version(self, writer: Caller, name: str, text: str, messages: list[Message]) -> str:
+        """The writer's new version of the chapter from `messages`, checked (preamble and fences off, the
+        heading of this chapter, a sane length), within the model's context limit."""
+        size = writer.measure(messages)
+        if size + self.models.max_output_tokens > self.models.token_limit:
+            raise RevisionFailed(f"the writer's request for {name} would be about {size:,} tokens, which with "
+                                 f"the reply's room is over the model's limit of {self.models.token_limit:,}")
+        writer.check_budget(size)
         turn = writer.call(messages, None, Quiet(), self.models.max_output_tokens)
-        new_text = printable(turn.content).strip()
-        if not new_text:
-            raise RevisionFailed(f"the writer returned no text for {name}")
-        return new_text + "\n"
+        try:
+            return clean_version(name, text, turn.content)
+        except BadVersion as error:
+            raise RevisionFailed(str(error)) from None

@@ -34,11 +34,12 @@ _SMALL_WORDS = {"a", "an", "the", "of", "about", "set", "in", "on", "with", "and
 _PROJECT_RESULT = re.compile(r"^(?:Created project '|Project '.*' already existed and is now active \((.*)\)\.$)", re.S)
 _WRITE_RESULT = re.compile(r"^(?:Created|Appended to|Overwrote) (.+?): it now holds ")
 _EXISTS_FAILURE = re.compile(rf"^`{re.escape(WRITE_FILE.name)}` failed: (.+?) already exists")
+STORIES_WRITTEN = "## Stories written\n"  # the book context's list of a collection's written parts
 _LISTED_FILE = re.compile(r"^- (.+?)(?: \([\d,]+ words\))?:", re.M)
 # A note's prefix -> (heading of its file list, heading of its outline, what may follow the outline).
 _NOTES = {
     MARKERS.book_memory: ("## Chapters written\n", "## Outline (outline.md)\n",
-                   ("\n\n## Story bible: ", "\n\n## Chapters written\n", "\n\n## End of ")),
+                   ("\n\n## Story bible: ", "\n\n## Chapters written", "\n\n## Stories written", "\n\n## End of ")),
     MARKERS.book_context: ("## Chapters written\n", "## Outline (outline.md)\n", ("\n\n## End of ",)),
     MARKERS.resumed: ("## Files in the project\n", "## The current outline (outline.md)\n",
                     ("\n\n## A note from the author", "\n\nThe planning run is over", "\n\nContinue the book")),
@@ -111,7 +112,7 @@ def _read_note(state: BookState, text: str) -> None:
     for prefix, (files_heading, outline_heading, after_outline) in _NOTES.items():
         if text.startswith(prefix):
             state.project = True
-            listed = _between(text, files_heading, ("\n\n",)) or ""
+            listed = _between(text, files_heading, ("\n\n",)) or _between(text, STORIES_WRITTEN, ("\n\n",)) or ""
             state.files.update(name for name in _LISTED_FILE.findall(listed) if name != "no files yet")
             outline = _between(text, outline_heading, after_outline)
             if outline is not None:

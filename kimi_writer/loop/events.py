@@ -151,3 +151,12 @@ class Both:
             view(*args, **kwargs)
             events(*args, **kwargs)
         return both
+
+
+class NoticesOnly(PlainDisplay):
+    """The console view of a command that prints its own report (review, revise): the notices only."""
+
+    def _quiet(self, *args: Any, **kwargs: Any) -> None:
+        """Shown by the command's own table."""
+
+    iteration = on_reasoning = on_content = on_tool_call = end_turn = tool_result = summary = draft_progress = _quiet

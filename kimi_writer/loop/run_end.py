@@ -12,7 +12,8 @@ from .display import PlainDisplay, RunFigures, RunSummary
 from ..core.errors import AgentStop, ExitCode, Finished, IterationLimitReached, SaveFailed
 from ..book.locate import resume_command
 from ..book.project import count_words
-from ..book.manuscript import unwritten_chapters
+from ..book.manuscript import project_is_collection, unwritten_chapters
+from ..book.outline import part_noun
 from ..book.session import STATE_FILE, RunRecord, SessionState, UsageTotals
 from ..settings import Settings
 from .tools import Workspace
@@ -38,7 +39,7 @@ class RunEnd:
             code, outcome = failure.exit_code, self.outcome(failure)
         if code == ExitCode.FINISHED and outcome.startswith(UNFINISHED):
             code = ExitCode.INCOMPLETE  # a script must not take a book with unwritten chapters for a success
-        if code != ExitCode.FINISHED:
+        if code not in (ExitCode.FINISHED, ExitCode.INCOMPLETE):  # an incomplete book says how to go on itself
             self.checkpoint()
         plan_ready = outcome.startswith(PLAN_READY)
         summary = self._summary(None if plan_ready else outcome, iterations)
@@ -88,10 +89,11 @@ class RunEnd:
         missing, planned = unwritten_chapters(project)
         if not missing:
             return "Finished: the model says the book is done."
-        listed = _listing(missing)
+        collection = project_is_collection(project)
+        listed = _listing(missing, collection)
         verb = "is" if len(missing) == 1 else "are"
-        return (f"{UNFINISHED}{len(missing)} of {planned} planned chapters {verb} not written ({listed}): "
-                f"continue with {resume_command(project.root)}")
+        return (f"{UNFINISHED}{len(missing)} of {planned} planned {part_noun(collection, planned)} {verb} not "
+                f"written ({listed}): continue with {resume_command(project.root)}")
 
     def save(self) -> None:
         """Save the state; if that fails (a full disk, a read-only folder), stop the run: the
@@ -149,8 +151,8 @@ def interrupted(interrupt: BaseException) -> tuple[ExitCode, str]:
     return code, f"Interrupted ({how}); the unfinished turn was dropped."
 
 
-def _listing(numbers: list[int]) -> str:
-    """chapter 1; chapters 1 and 3; chapters 1, 2 and 3."""
+def _listing(numbers: list[int], collection: bool = False) -> str:
+    """chapter 1; chapters 1 and 3; chapters 1, 2 and 3 (stories in a collection)."""
     if len(numbers) == 1:
-        return f"chapter {numbers[0]}"
-    return "chapters " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+        return f"{part_noun(collection, 1)} {numbers[0]}"
+    return f"{part_noun(collection, 2)} " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"

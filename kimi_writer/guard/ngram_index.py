@@ -1,0 +1,67 @@
+"""The checks of a few chapters of a long book, without checking the whole book: the cross-chapter
+check only needs each other chapter's distinctive phrases, which are kept in an index
+(`.kimi_writer/ngrams/<hash of the chapter's text>.txt`, one phrase a line) and computed again only
+for a chapter whose text changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..book.edits import content_hash
+from ..book.language import book_language
+from ..book.manuscript import reading_order
+from ..book.outline import chapter_target
+from ..book.project import Project, atomic_write_text
+from .checks import ChapterChecks, _detect, _verdict
+from .detect import _distinctive, _recurring_in, ngrams, tokens
+from .language import checked_as
+from .sentences import split_sentences
+from .style import banned_phrases, project_phrases
+
+INDEX = "ngrams"
+_JOIN = "\x1f"  # between the words of a phrase (never in a word)
+
+
+def _phrases(text: str) -> set[str]:
+    words = tokens(split_sentences(text))
+    return {_JOIN.join(gram) for gram in _distinctive(words, ngrams(words))}
+
+
+def _entry(project: Project, text: str) -> Path:
+    return project.state_dir / INDEX / f"{content_hash(text)}.txt"
+
+
+def indexed_phrases(project: Project, text: str) -> set[str]:
+    """The chapter's distinctive phrases, from the index when it has them (saved there when it can)."""
+    path = _entry(project, text)
+    if project.contains(path) and path.is_file():
+        try:
+            return set(path.read_text(encoding="utf-8").split("\n")) - {""}
+        except (OSError, UnicodeDecodeError):
+            pass
+    found = _phrases(text)
+    try:
+        if project.contains(project.state_dir):
+            atomic_write_text(path, "\n".join(sorted(found)) + "\n")
+    except OSError:  # a read-only folder: checked all the same, only not kept
+        pass
+    return found
+
+
+def check_chosen(project: Project, names: list[str], chapter_words: int | None = None) -> list[ChapterChecks]:
+    """check_project's reports of the chapters `names` only, in book order: the same findings, the
+    recurring phrases included, with the other chapters' phrases read from the index."""
+    book = [(info.name, project.read_if_file(info.name) or "") for info, _ in reading_order(project)[1]]
+    phrases, own, chosen = banned_phrases(project), frozenset(project_phrases(project)), set(names)
+    language = checked_as(book_language(project))  # Chinese and Japanese by characters, with no recurring phrases
+    found = [_detect(name, text, phrases, chapter_target(project, name, chapter_words), language, own)
+             for name, text in book if name in chosen]
+    mine = {raw.report.name: _distinctive(raw.tokens, raw.grams) for raw in found}
+    joined = {_JOIN.join(gram): gram for grams in mine.values() for gram in grams}
+    chapters_of: dict[tuple[str, ...], list[str]] = {gram: [] for gram in joined.values()}
+    for name, text in book:
+        keys = {_JOIN.join(gram) for gram in mine[name]} if name in mine else indexed_phrases(project, text)
+        for key in joined.keys() & keys:
+            chapters_of[joined[key]].append(name)
+    return [_verdict(raw, _recurring_in(raw.tokens, mine[raw.report.name], chapters_of, raw.report.name), False,
+                     len(book)) for raw in found]

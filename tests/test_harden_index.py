@@ -1,0 +1,46 @@
+"""Hardening: `review --mechanical-only` of a few chapters checks them alone, the rest of the book through
+an index of its phrases, with the same findings as checking the whole book (issue 28, part 5)."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from bench.lint_speed import chapter
+from kimi_writer.book.project import Project
+from kimi_writer.guard.checks import check_project
+from kimi_writer.guard.ngram_index import check_chosen
+
+
+def long_book(root, chapters: int, words: int) -> Project:
+    root.mkdir(parents=True)
+    rng = random.Random(28)
+    outline = "\n".join(f"{n}. Part {n}: the story goes on." for n in range(1, chapters + 1))
+    (root / "outline.md").write_text(f"# Book\n\n{outline}\n", encoding="utf-8")
+    for number in range(1, chapters + 1):
+        (root / f"chapter_{number:03d}.md").write_text(chapter(rng, number, words), encoding="utf-8")
+    return Project(root)
+
+
+def test_the_chosen_chapters_have_the_findings_of_the_whole_books_check(tmp_path):
+    project = long_book(tmp_path / "Book", 12, 800)
+    whole = {report.name: report for report in check_project(project)}
+    chosen = ["chapter_003.md", "chapter_010.md"]
+    for attempt in range(2):  # the index built, then read
+        reports = check_chosen(project, chosen)
+        assert [report.name for report in reports] == chosen
+        assert reports == [whole[name] for name in chosen]
+        assert any(f.kind == "recurring_phrase" for report in reports for f in report.findings)
+    assert len(list((project.state_dir / "ngrams").glob("*.txt"))) == 10
+
+
+def test_checking_one_chapter_of_an_indexed_book_takes_the_time_of_one_chapter(tmp_path):
+    small, large = long_book(tmp_path / "Small", 10, 1_500), long_book(tmp_path / "Large", 40, 1_500)
+    for project in (small, large):
+        check_chosen(project, ["chapter_005.md"])  # builds the index
+    times = []
+    for project in (small, large):
+        start = time.perf_counter()
+        check_chosen(project, ["chapter_005.md"])
+        times.append(time.perf_counter() - start)
+    assert times[1] <= 6 * max(times[0], 0.05), times

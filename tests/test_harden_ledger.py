@@ -1,0 +1,30 @@
+"""Hardening: a critic's flood of facts and issues stays bounded (issue 28, part 4)."""
+
+from __future__ import annotations
+
+from kimi_writer.judge.critic import ContinuityIssue, Review
+from tests.sample_book import write_sample_book
+from tests.test_review import SCORES
+from tests.test_revise import scored
+
+
+def test_one_review_adds_at_most_40_facts_to_the_ledger(tmp_path, server, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    facts = [{"section": "objects", "fact": f"Object number {n} lies on the quay."} for n in range(200)]
+    server.add(scored(6, new_facts=facts))
+    result = run_cli("review", str(root), "--chapters", "1")
+    assert result.returncode == 0, result.stderr
+    ledger = (root / "continuity.md").read_text(encoding="utf-8")
+    bullets = [line for line in ledger.splitlines() if line.startswith("- ")]
+    assert len(bullets) == 40 and "- Object number 0 lies on the quay." in bullets
+
+
+def test_the_planner_is_told_of_at_most_20_continuity_issues_in_2000_characters():
+    issues = [ContinuityIssue(quote=f"quote {n} " + "x" * 60, contradicts=f"fact {n} " + "y" * 20) for n in range(250)]
+    review = Review(chapter="chapter_1.md", scores=SCORES, overall=7.2, continuity_issues=issues,
+                    sha256="0" * 64, model="m", reviewed_at="now")
+    compact = review.compact()
+    assert compact.count("- Continuity:") <= 20 and len(compact) < 2_000 + 200
+    assert review.model_copy(update={"continuity_issues": issues[:30]}).compact().count("- Continuity:") >= 15
+    long = [ContinuityIssue(quote="q" * 900, contradicts="c" * 300) for _ in range(5)]
+    assert review.model_copy(update={"continuity_issues": long}).compact().count("- Continuity:") == 1
