@@ -100,7 +100,7 @@ def project_is_collection(project: Project, entries: list[OutlineEntry] | None =
     return is_collection(entries, [info.name for _, info in chapter_files(project)])
 
 
-def _numbered(number: int, title: str, language: str) -> str:
+def _chapter_title(number: int, title: str, language: str) -> str:
     """"Chapter 3: Title", or in Chinese and Japanese "第三章 Title"."""
     if primary(language) in ("zh", "ja"):
         return chapter_heading(number, title)
@@ -110,7 +110,7 @@ def _numbered(number: int, title: str, language: str) -> str:
 def _untitled(name: str, number: int | None, collection: bool, language: str = "en") -> str:
     """The title of a part whose file has no heading and whose outline entry no title."""
     if not collection:
-        return _numbered(number, "", language) if number is not None else PurePosixPath(name).stem.replace("_", " ").title()
+        return _chapter_title(number, "", language) if number is not None else PurePosixPath(name).stem.replace("_", " ").title()
     slug = re.sub(r"^(?:story|part)?[\s_.-]*\d*[\s_.-]*", "", PurePosixPath(name).stem, flags=re.I)
     return slug.replace("_", " ").strip().title() or (f"Story {number}" if number is not None else name)
 
@@ -127,7 +127,7 @@ def _chapter(project: Project, info: FileInfo, entry: OutlineEntry | None, colle
     if heading:
         return Chapter(info.name, heading.group(1).replace("*", "").strip(), text + "\n", count_words(text))
     if entry is not None and entry.title:
-        title = entry.title if collection else _numbered(entry.number, entry.title, language)
+        title = entry.title if collection else _chapter_title(entry.number, entry.title, language)
     else:
         title = _untitled(info.name, chapter_number(info.name), collection, language)
     return Chapter(info.name, title, f"# {title}\n\n{text}\n", count_words(text))
