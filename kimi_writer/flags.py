@@ -22,6 +22,7 @@ WRITE_FLAGS = {
     "max_tokens": "Stop before the book's total tokens (in + out) would exceed this.",
     "context": "What each request carries: 'compact' or 'full' history.",
     "chapter_words": "Target words per chapter.",
+    "language": "The book's language, a BCP 47 tag: zh, zh-Hant, ja, en, ...",
     "plan_only": "Create the project and the plan (outline, story bible), then stop before drafting chapters.",
     "provider": "'remote' (an API server) or 'local' (the bundled small model; needs the local extra).",
     "model_path": "A GGUF model file for --provider local.",

@@ -27,6 +27,7 @@ DEFAULT_TEXT = {
     "projects_dir": "./projects",
     "compress_at": "90% of the token limit",
     "chapter_words": "from the outline",
+    "language": "detected from the prompt",
     "provider": "remote; local when no API key is set and the local extra is installed",
     "model_path": "the bundled SmolLM2",
     "writer_base_url": "the --base-url",

@@ -90,6 +90,8 @@ def _requirement(error: dict) -> str:
         return f"must be {context['expected']}"
     if kind == "missing":
         return "is missing"
+    if kind == "language_tag":
+        return error["msg"]
     if kind == "url_invalid":
         return error["msg"]
     return "is not valid: " + error["msg"][:1].lower() + error["msg"][1:]

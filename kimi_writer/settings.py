@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import re
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
@@ -13,6 +14,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE_URL = "https://api.moonshot.ai/v1"
 DEFAULT_MODEL = "kimi-k2.6"
+
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+def language_tag(tag: str) -> str:
+    """A BCP 47 tag in its usual case (zh-Hant, pt-BR, en); ValueError when `tag` is not one."""
+    tag = tag.strip()
+    if not _LANGUAGE_TAG.match(tag):
+        raise ValueError(f"{tag!r} is not a language tag; use one like zh, zh-Hant, ja or en")
+    first, *rest = tag.replace("_", "-").split("-")
+    return "-".join([first.lower()] + [part.title() if len(part) == 4 else part.upper() if len(part) == 2
+                                       else part.lower() for part in rest])
 
 
 URL_RULE = "must be a whole URL that starts with http:// or https://, such as https://api.moonshot.ai/v1"
@@ -69,6 +83,7 @@ class Settings(BaseSettings):
     max_tokens: int | None = Field(default=None, ge=1, description="budget: total tokens for the run")
     max_cost: float | None = Field(default=None, gt=0, description="budget: estimated dollars for the run")
     chapter_words: int | None = Field(default=None, ge=1, description="target words per chapter")
+    language: str | None = None  # the book's BCP 47 tag; None: stored in the project, else detected from the prompt
     token_limit: int = Field(default=200_000, ge=1_000)
     compress_at: int | None = Field(default=None, ge=1)
     checkpoint_every: int = Field(default=50, ge=1)
@@ -96,6 +111,14 @@ class Settings(BaseSettings):
     parallel: int = Field(default=1, ge=1, le=16, description="chapters drafted at once")
     max_write_chars: int = Field(default=200_000, ge=1, description="the longest content of one write_file")
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str | None) -> str | None:
+        try:
+            return None if value is None else language_tag(value)
+        except ValueError:
+            raise PydanticCustomError("language_tag", "must be a language tag such as zh, zh-Hant, ja or en") from None
 
     @field_validator("base_url", "writer_base_url", "critic_base_url")
     @classmethod

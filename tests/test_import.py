@@ -4,6 +4,7 @@ bad input is one sentence, exit 2, and no project left behind; --no-plan sends n
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import docx
@@ -187,3 +188,27 @@ def test_an_epub_whose_text_is_encrypted_is_refused(tmp_path, run_cli):
     _with_encryption(_small_epub(tmp_path / "drm.epub"), "EPUB/c1.xhtml")
     result = run_cli("import", "drm.epub", "--no-plan")
     assert result.returncode == 2 and "encrypted (DRM)" in result.stderr and not (tmp_path / "projects").exists()
+
+
+ZH_PLAIN = (Path(__file__).parent / "fixtures" / "zh_plain.md").read_text(encoding="utf-8")
+
+
+def test_a_chinese_manuscript_is_split_at_its_chapter_headings_and_its_language_stored(tmp_path, run_cli):
+    path = tmp_path / "yeyu.txt"
+    path.write_text(f"夜雨\n\n第一章 夜雨\n\n{ZH_PLAIN}\n\n第二章：旧案\n\n{ZH_PLAIN}", encoding="utf-8")
+    result = imported(run_cli, str(path), "--name", "Ye_Yu")
+    project = tmp_path / "projects" / "Ye_Yu"
+    assert [text.splitlines()[0] for text in chapters(project)] == ["# 第一章 夜雨", "# 第二章：旧案"]
+    assert json.loads((project / ".kimi_writer/book.json").read_text(encoding="utf-8")) == {"language": "zh"}
+    han = sum(1 for char in path.read_text(encoding="utf-8")[3:] if "\u4e00" <= char <= "\u9fff")  # not the title
+    counted = int(re.search(r"Imported 2 chapters \(([\d,]+)字\)", result.stdout).group(1).replace(",", ""))
+    assert abs(counted - han) <= 0.01 * han, (counted, han)
+
+    imported(run_cli, str(path), "--name", "Ye_Yu_Hant", "--language", "zh_hant")  # the flag wins over the text
+    assert json.loads((tmp_path / "projects/Ye_Yu_Hant/.kimi_writer/book.json").read_text()) == {"language": "zh-Hant"}
+    english = tmp_path / "rain.txt"
+    english.write_text("Chapter 1\n\nThe rain fell on the town all night.\n", encoding="utf-8")
+    imported(run_cli, str(english), "--name", "Rain")
+    assert json.loads((tmp_path / "projects/Rain/.kimi_writer/book.json").read_text()) == {"language": "en"}
+    bad = run_cli("import", str(english), "--no-plan", "--language", "中文!", env=NO_KEY)
+    assert bad.returncode == 2 and "--language must be a language tag" in bad.stderr and "Traceback" not in bad.stderr

@@ -18,6 +18,9 @@ from pathlib import PurePosixPath
 from ..core.errors import UserError
 from .outline import (OutlineEntry, chapter_number, is_collection, load_outline, outline_title, parse_outline,
                       part_noun, read_outline, without_part_label)
+from ..core.language import primary
+from .chinese import chapter_heading
+from .language import book_language
 from .project import FileInfo, Project, count_words
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
@@ -40,6 +43,7 @@ class Manuscript:
     unwritten: list[OutlineEntry] = field(default_factory=list)  # outline entries with no file
     skipped: list[str] = field(default_factory=list)  # files whose chapter number another file has
     collection: bool = False  # its parts are stories
+    language: str = "en"  # the book's BCP 47 tag
 
     @property
     def words(self) -> int:
@@ -96,15 +100,23 @@ def project_is_collection(project: Project, entries: list[OutlineEntry] | None =
     return is_collection(entries, [info.name for _, info in chapter_files(project)])
 
 
-def _untitled(name: str, number: int | None, collection: bool) -> str:
+def _chapter_title(number: int, title: str, language: str) -> str:
+    """"Chapter 3: Title", or in Chinese and Japanese "第三章 Title"."""
+    if primary(language) in ("zh", "ja"):
+        return chapter_heading(number, title)
+    return f"Chapter {number}: {title}" if title else f"Chapter {number}"
+
+
+def _untitled(name: str, number: int | None, collection: bool, language: str = "en") -> str:
     """The title of a part whose file has no heading and whose outline entry no title."""
     if not collection:
-        return f"Chapter {number}" if number is not None else PurePosixPath(name).stem.replace("_", " ").title()
+        return _chapter_title(number, "", language) if number is not None else PurePosixPath(name).stem.replace("_", " ").title()
     slug = re.sub(r"^(?:story|part)?[\s_.-]*\d*[\s_.-]*", "", PurePosixPath(name).stem, flags=re.I)
     return slug.replace("_", " ").strip().title() or (f"Story {number}" if number is not None else name)
 
 
-def _chapter(project: Project, info: FileInfo, entry: OutlineEntry | None, collection: bool = False) -> Chapter:
+def _chapter(project: Project, info: FileInfo, entry: OutlineEntry | None, collection: bool = False,
+             language: str = "en") -> Chapter:
     text = (project.read_if_file(info.name) or "").strip()  # never through a link that leads outside
     first_line = text.split("\n", 1)[0]
     heading = _HEADING.match(first_line)
@@ -115,9 +127,9 @@ def _chapter(project: Project, info: FileInfo, entry: OutlineEntry | None, colle
     if heading:
         return Chapter(info.name, heading.group(1).replace("*", "").strip(), text + "\n", count_words(text))
     if entry is not None and entry.title:
-        title = entry.title if collection else f"Chapter {entry.number}: {entry.title}"
+        title = entry.title if collection else _chapter_title(entry.number, entry.title, language)
     else:
-        title = _untitled(info.name, chapter_number(info.name), collection)
+        title = _untitled(info.name, chapter_number(info.name), collection, language)
     return Chapter(info.name, title, f"# {title}\n\n{text}\n", count_words(text))
 
 
@@ -127,10 +139,11 @@ def load_manuscript(project: Project) -> Manuscript:
     written = {entry.number for _, entry in order if entry is not None}
     used = {info.name for info, _ in order}
     collection = project_is_collection(project, parse_outline(outline))
+    language = book_language(project)
     return Manuscript(
         title=outline_title(outline) or project.name.replace("_", " "),
-        chapters=[_chapter(project, info, entry, collection) for info, entry in order],
-        collection=collection,
+        chapters=[_chapter(project, info, entry, collection, language) for info, entry in order],
+        collection=collection, language=language,
         unwritten=[entry for entry in parse_outline(outline) if entry.number not in written],
         skipped=[f.name for f in project.files() if chapter_number(f.name) is not None and f.name not in used
                  and f.name != f"{project.name}.md"],

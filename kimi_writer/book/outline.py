@@ -28,7 +28,11 @@ A collection's parts are stories: ``## Story 3 — The Signal`` headings, a line
 under a heading that says "Stories" plan story 3.
 
 A target length is a number of words in parentheses anywhere in the entry:
-``(~3,000 words)``, ``(3000 words)``, ``(about 2,500 words)``, ``(~3k words)``.
+``(~3,000 words)``, ``(3000 words)``, ``(about 2,500 words)``, ``(~3k words)``; or of 字:
+``（约3000字）``, ``约3000字``, ``3,000字``, ``三千字``.
+
+Chinese outlines: a line (or heading) ``第一章 夜雨``, ``第1章：夜雨``, ``第十二章``, each followed by
+synopsis lines; ``序章``/``楔子`` plan part 0 and ``尾声`` the part after the last (see chinese.py).
 
 The outline's first ``#`` heading names the book unless it is just "Outline";
 "Outline: X" and "X — Outline" name the book X.
@@ -47,6 +51,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import PurePosixPath
 
+from . import chinese
 from .project import Project
 
 OUTLINE_FILE = "outline.md"
@@ -58,10 +63,11 @@ _CHAPTER_HEADING = re.compile(r"^#{1,6}\s+(chapter|ch\.?|story)\s+" + _NUMBER + 
 _STORY_LINE = re.compile(r"^\**(story)\s+" + _NUMBER + r"\s*(?:[:.—–]|\s-)\s*(.*?)\**\s*$", re.I)
 _ANY_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TARGET = re.compile(r"\(\s*(?:~|about|approx\.?|approximately|target:?)?\s*(\d[\d,]*)\s*(k)?\s*words?\s*\)", re.I)
-_CHAPTER_PREFIX = re.compile(r"^(?:chapter|ch\.?|story)\s+" + _NUMBER + r"\b\s*[:.\-—–]?\s*", re.I)
+_CHAPTER_PREFIX = re.compile(r"^(?:(?:chapter|ch\.?|story)\s+" + _NUMBER + r"\b\s*[:.\-—–]?\s*"
+                             r"|第\s*[0-9零〇一二两三四五六七八九十百千]+\s*[章回节]\s*[：:、]?\s*)", re.I)
 _STORIES_HEADING = re.compile(r"\bstories\b", re.I)  # "## Stories" over a numbered list of them
 _STORY_PREFIX = re.compile(r"^\W*story\s+" + _NUMBER + r"\b", re.I)
-_SEPARATOR = re.compile(r"\s+[—–-]\s+|\s*[—–]\s*|:\s+")
+_SEPARATOR = re.compile(r"\s+[—–-]\s+|\s*[—–]\s*|:\s+|\s*：\s*")
 _OUTLINE_WORD = r"(?:(?:book|novel|story|chapter)\s+)?outline"
 _LEADING_OUTLINE = re.compile(r"^" + _OUTLINE_WORD + r"\b(?:\s*[:—–-]\s*|\s+(?:for|of)\s+)?", re.I)
 _TRAILING_OUTLINE = re.compile(r"(?:\s*[:—–-]\s*|\s*\(\s*|\s+)" + _OUTLINE_WORD + r"\)?$", re.I)
@@ -91,10 +97,10 @@ def _plain(text: str) -> str:
 
 
 def _target(text: str) -> tuple[str, int | None]:
-    """(text without its word target, the target) from an entry's text."""
+    """(text without its word or 字 target, the target) from an entry's text."""
     match = _TARGET.search(text)
     if match is None:
-        return text, None
+        return chinese.target(text)
     value = int(match.group(1).replace(",", "")) * (1000 if match.group(2) else 1)
     return (text[:match.start()] + text[match.end():]).strip(), value or None
 
@@ -131,12 +137,35 @@ def _plain_line(line: str) -> str:
     return re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip()
 
 
+def _chinese_part(line: str, entries: list) -> tuple[int, str, list[str], str] | None:
+    """(number, title, synopsis lines, kind) of a "第一章 夜雨" line, or of 序章/楔子 (0) or 尾声 (after the last)."""
+    line = line.strip()
+    match = chinese.CHAPTER.match(line)
+    if match:
+        number, rest = chinese.chinese_number(match.group(1)), match.group(2)
+    elif (match := chinese.PROLOGUE_EPILOGUE.match(line)) is not None:
+        before = match.group(1) in chinese.BEFORE
+        number, rest = 0 if before else max((e[0] for e in entries), default=0) + 1, match.group(2) or match.group(1)
+    else:
+        return None
+    title, synopsis = chinese.split_title(rest)
+    return number, title, [synopsis] if synopsis else [], "chapter"
+
+
+def _heading_part(line: str, entries: list) -> tuple[int, str, list[str], str] | None:
+    match = _part_heading(line)
+    if match:
+        return _number(match.group(2)), match.group(3), [], _kind(match.group(1))
+    return _chinese_part(line, entries)
+
+
 def _from_headings(lines: list[str]) -> list[OutlineEntry]:
-    entries, current = [], None
+    entries: list = []
+    current = None
     for line in lines:
-        match = _part_heading(line)
-        if match:
-            current = (_number(match.group(2)), match.group(3), [], _kind(match.group(1)))
+        part = _heading_part(line, entries)
+        if part:
+            current = part
             entries.append(current)
         elif _ANY_HEADING.match(line):
             current = None
@@ -195,7 +224,7 @@ def _parsed(text: str) -> tuple[OutlineEntry, ...]:
 
 def _parse(text: str) -> list[OutlineEntry]:
     lines = text.splitlines()
-    if any(_part_heading(line) for line in lines):
+    if any(_part_heading(line) or _chinese_part(line, []) for line in lines):
         return _from_headings(lines)
     return _from_numbered(lines)
 

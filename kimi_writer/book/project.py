@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable
 
+from ..core.language import count_words
+
 ALLOWED_SUFFIXES = (".md", ".txt")
 MAX_NAME_LENGTH = 200
 MAX_PROJECT_NAME = 100
@@ -36,10 +38,6 @@ def sanitize_project_name(name: str) -> str:
             f"project name {name!r} has no letters or digits; use a name like 'Victorian_Mystery'"
         )
     return cleaned[:MAX_PROJECT_NAME]
-
-
-def count_words(text: str) -> int:
-    return len(text.split())
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..core.errors import UserError
+from ..core.language import amount
 from ..core.text import parse_json, printable
 from ..export.formats import DEFAULT_AUTHOR, Format, default_output, export
 from ..book.manuscript import Manuscript, load_manuscript
@@ -37,9 +38,9 @@ def _echo(line: str) -> None:
 def _report(book: Manuscript, path: Path) -> None:
     _echo(f'Exported "{book.title}" to {_shown(path)}')
     for number, chapter in enumerate(book.chapters, start=1):
-        _echo(f"  {number}. {chapter.title} ({chapter.name}): {chapter.words:,} words")
+        _echo(f"  {number}. {chapter.title} ({chapter.name}): {amount(chapter.words, book.language)}")
     count = len(book.chapters)
-    _echo(f"{count} {book.noun(count)}, {book.words:,} words.")
+    _echo(f"{count} {book.noun(count)}, {amount(book.words, book.language)}.")
     if book.unwritten:
         missing = ", ".join(f"{e.number}. {e.title}" if e.title else str(e.number) for e in book.unwritten)
         _echo(f"In the outline but not written yet: {missing}")

@@ -11,9 +11,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..book.language import store_language
 from ..book.locate import resume_command
 from ..book.project import Project, sanitize_project_name, writable_problem, PathRefused
 from ..core.errors import BudgetExceeded, ExitCode, UserError
+from ..core.language import amount, detect_language
 from ..intake.parts import Source
 from ..intake.source import is_collection, read_source
 from ..intake.store import FRONT_MATTER, store
@@ -34,6 +36,7 @@ IMPORT_FLAGS = {
     "split": OWN,
     "plan": OWN,
     "projects_dir": "Folder for projects.",
+    "language": ("The book's language, a BCP 47 tag: zh, zh-Hant, ja, en, ...", "detected from the text"),
     "model": "The planner's model, which reads the chapters.",
     "base_url": "OpenAI-compatible API URL.",
     "critic_model": ("A critic model: when set, it finds the facts for continuity.md.", "none: the planner"),
@@ -124,8 +127,14 @@ def _checked(path: Path, split: str | None, plan: bool, settings: Settings) -> S
     return source
 
 
+def book_language_of(source: Source, settings: Settings) -> str:
+    """--language, else the language of the imported text (its first parts)."""
+    return settings.language or detect_language("\n".join(part.text[:2000] for part in source.parts[:3]))
+
+
 def _fill(project: Project, source: Source, origin: str, plan: bool, settings: Settings) -> Reading:
     names = store(project, source, origin)
+    store_language(project, book_language_of(source, settings))
     reading = read_chapters(project, source, names, settings, origin) if plan else Reading()
     save_session(project, settings, source, names, reading.summaries)
     return reading
@@ -145,12 +154,13 @@ def _import(path: Path, source: Source, project: Project, plan: bool, settings: 
         raise
 
 
-def _report(project: Project, source: Source, path: Path, reading: Reading) -> None:
+def _report(project: Project, source: Source, path: Path, reading: Reading, settings: Settings) -> None:
     noun = ("story" if len(source.parts) == 1 else "stories") if is_collection(source) else (
         "chapter" if len(source.parts) == 1 else "chapters")
     found = {"headings": "by their headings", "--split": "by --split", "spine": "in the EPUB's spine order",
              "files": "one per file", "none": "as one part"}[source.found_by]
-    typer.echo(f"Imported {len(source.parts)} {noun} ({source.words:,} words) from {path.name} into "
+    typer.echo(f"Imported {len(source.parts)} {noun} ({amount(source.words, book_language_of(source, settings))}) "
+               f"from {path.name} into "
                f"{project.root}, found {found}; they are marked as the author's text.")
     for line in reading.lines:
         typer.echo(line)
@@ -179,4 +189,4 @@ def import_command(
     except UserError as error:
         raise fail(str(error)) from None
     reading = _import(path, source, project, plan, settings)
-    _report(project, source, path, reading)
+    _report(project, source, path, reading, settings)

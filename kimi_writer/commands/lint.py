@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from ..book.language import book_language
 from ..core.errors import UserError
+from ..core.language import unit
 from ..guard.checks import check_project, warning_lines, warnings_summary
 from ..guard.lint_json import lint_report
 from ..guard.style import banned_phrases
@@ -28,7 +30,7 @@ def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = Non
         checked = check_project(book_project)
     except UserError as error:
         raise fail(str(error)) from None
-    report = lint_report(book_project.name, checked, strict)
+    report = lint_report(book_project.name, checked, strict, unit(book_language(book_project)))
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
         raise typer.Exit(report.exit_code)

@@ -26,7 +26,9 @@ from ..loop.instructions import system_prompt
 from ..judge.loop_review import LoopReviewer
 from ..judge.revise import ChapterUsage
 from ..core.messages import Kind, system, user
+from ..book.language import book_language, store_language
 from ..book.project import Project, writable_problem
+from ..core.language import detect_language
 from ..model.retry import Backoff
 from ..book.session import SessionState, UsageTotals
 from ..settings import Settings
@@ -233,9 +235,10 @@ def _new_run(settings: Settings, prompt: str, display: Any) -> tuple[SessionStat
     prompt = prompt.strip()
     if not prompt:
         raise UserError('the prompt is empty; say what to write, e.g. kimi-writer write "A 5-chapter mystery"')
+    language = settings.language or detect_language(prompt)
     messages = [
-        system(system_prompt(settings.max_iterations, plan_only=settings.plan_only,
-                             drafting=settings.writer_model is not None, prompt=prompt, reviews=reviews(settings))),
+        system(system_prompt(settings.max_iterations, plan_only=settings.plan_only, drafting=settings.writer_model
+                             is not None, prompt=prompt, reviews=reviews(settings), language=language)),
         user(Kind.TASK, prompt),
     ]
     state = SessionState(prompt=prompt, messages=messages, model=settings.model, base_url=settings.base_url,
@@ -244,10 +247,11 @@ def _new_run(settings: Settings, prompt: str, display: Any) -> tuple[SessionStat
     if problem:
         raise UserError(f"{problem}, so no project can be made under {settings.projects_dir}; choose another "
                         "folder with --projects-dir.")
-    return state, _workspace(settings, display)
+    return state, _workspace(settings, display, language=language)
 
 
-def _workspace(settings: Settings, display: Any, project: Project | None = None) -> Workspace:
+def _workspace(settings: Settings, display: Any, project: Project | None = None,
+               language: str | None = None) -> Workspace:
     def hold_and_log(held: Project) -> str:
         """Lock the project the model created or reopened; its log gets the run's events from now on."""
         notice = lock.acquire(held)
@@ -256,7 +260,8 @@ def _workspace(settings: Settings, display: Any, project: Project | None = None)
 
     return Workspace(settings.projects_dir, project=project, chapter_words=settings.chapter_words,
                      plan_only=settings.plan_only, max_write_chars=settings.max_write_chars,
-                     owned={project.root} if project else set(), hold=hold_and_log, force=settings.force)
+                     owned={project.root} if project else set(), hold=hold_and_log, force=settings.force,
+                     language=language)
 
 
 def _recovered_run(settings: Settings, argument: str, note: str | None, display: Any) -> tuple[SessionState, Workspace]:
@@ -265,9 +270,11 @@ def _recovered_run(settings: Settings, argument: str, note: str | None, display:
     hold(found.project, display)
     for notice in found.notices:
         display.notice(notice)
+    if settings.language is not None:
+        store_language(found.project, settings.language)
     rules = system(system_prompt(settings.max_iterations, found.project, settings.plan_only,
                                  settings.writer_model is not None, found.state.prompt if found.state else "",
-                                 reviews(settings)))
+                                 reviews(settings), book_language(found.project)))
     if found.state is not None:
         state = found.state
         author_edits = edits.find_edits(found.project, state.file_hashes)

@@ -21,9 +21,14 @@ import markdown
 
 from ..book.manuscript import Chapter, Manuscript
 from ..book.project import replace_atomically
+from ..core.language import amount, is_cjk, primary
 from .tame import restore, tame
 
 FONT = "Times New Roman"
+EAST_ASIAN_FONTS = {  # by script: (the font, its fallback, the language as Word names it)
+    "zh": ("Noto Serif CJK SC", "SimSun", "zh-CN"), "zh-Hant": ("Noto Serif CJK TC", "PMingLiU", "zh-TW"),
+    "ja": ("Noto Serif CJK JP", "MS Mincho", "ja-JP"), "ko": ("Noto Serif CJK KR", "Batang", "ko-KR"),
+}
 SCENE_BREAK = "#"
 END = "END"
 SHORT_TITLE_WORDS = 3
@@ -100,10 +105,20 @@ def body_blocks(markdown_text: str) -> list[Block]:
     return [block for block in parser.blocks if block.text.strip()]
 
 
-def about_words(words: int) -> str:
-    """"about 82,400 words": rounded to the nearest hundred (the exact count under a hundred)."""
+def about_words(words: int, language: str = "en") -> str:
+    """"about 82,400 words" (or "约82,400字"): rounded to the nearest hundred (the exact count under a hundred)."""
     rounded = (words + 50) // 100 * 100 if words >= 100 else words
+    if is_cjk(language):
+        return f"约{amount(rounded, language)}" if primary(language) == "zh" else f"about {amount(rounded, language)}"
     return f"about {rounded:,} word{'s' if rounded != 1 else ''}"
+
+
+def east_asian_font(language: str) -> tuple[str, str, str] | None:
+    """(font, fallback, Word's language name) for a Chinese, Japanese or Korean book; None for others."""
+    if not is_cjk(language):
+        return None
+    traditional = "Hant" in language.split("-") or language in ("zh-TW", "zh-HK", "zh-MO")
+    return EAST_ASIAN_FONTS["zh-Hant" if primary(language) == "zh" and traditional else primary(language)]
 
 
 def surname(author: str) -> str:
@@ -130,10 +145,10 @@ def write_docx(book: Manuscript, author: str, path: Path) -> None:
     from .docx_layout import add_end, add_part, add_title_page, set_page_and_styles, set_running_header
 
     document = Document()
-    set_page_and_styles(document, FONT)
+    set_page_and_styles(document, FONT, east_asian_font(book.language))
     byline = f"{surname(author)} / " if author.strip() else ""
     set_running_header(document.sections[0], f"{byline}{short_title(book.title)} / ")
-    add_title_page(document, book.title, author, about_words(book.words))
+    add_title_page(document, book.title, author, about_words(book.words, book.language))
     for chapter in book.chapters:
         add_part(document, chapter.title, body_blocks(part_body(chapter)))
     add_end(document, END)

@@ -13,10 +13,13 @@ TEXT_WIDTH = Inches(6.5)  # a Letter page less two margins
 TITLE_DROP = Inches(3.6)  # from the author line to the title: about halfway down the page
 PART_DROP = Inches(2.5)  # from the top margin to a part's heading: a third of the way down
 LINE = Pt(24)  # one double-spaced line of 12 pt
+TWO_CHARACTERS = Pt(24)  # a Chinese first-line indent: two characters of 12 pt
 
 
-def set_page_and_styles(document, font: str) -> None:
-    """1-inch margins; Normal is 12 pt `font`, double-spaced, first line indented, no space between."""
+def set_page_and_styles(document, font: str, east_asian: tuple[str, str, str] | None = None) -> None:
+    """1-inch margins; Normal is 12 pt `font`, double-spaced, first line indented, no space between.
+    `east_asian` (font, fallback font, language as Word names it): that font for CJK text, the language
+    declared, and a first-line indent of two characters."""
     section = document.sections[0]
     section.top_margin = section.bottom_margin = section.left_margin = section.right_margin = MARGIN
     section.header_distance = Inches(0.5)
@@ -28,6 +31,35 @@ def set_page_and_styles(document, font: str) -> None:
     paragraph.space_before = paragraph.space_after = Pt(0)
     paragraph.first_line_indent = INDENT
     paragraph.widow_control = True
+    if east_asian is not None:
+        _set_east_asian(document, *east_asian)
+
+
+def _set_east_asian(document, font: str, fallback: str, language: str) -> None:
+    """The East Asian font (its fallback named in the font table) and language of Normal; a
+    two-character first-line indent (24 pt at 12 pt)."""
+    normal = document.styles["Normal"]
+    properties = normal.element.get_or_add_rPr()
+    properties.get_or_add_rFonts().set(qn("w:eastAsia"), font)
+    declared = OxmlElement("w:lang")
+    declared.set(qn("w:val"), "en-US")
+    declared.set(qn("w:eastAsia"), language)
+    properties.append(declared)
+    normal.paragraph_format.first_line_indent = TWO_CHARACTERS
+    _name_fallback(document, font, fallback)
+
+
+def _name_fallback(document, font: str, fallback: str) -> None:
+    """A font-table entry for `font` whose alternative name is `fallback`, for a machine without it."""
+    from lxml import etree  # python-docx's own XML library
+
+    part = next((rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/fontTable")), None)
+    if part is None:
+        return
+    fonts = etree.fromstring(part.blob)
+    entry = etree.SubElement(fonts, qn("w:font"), {qn("w:name"): font})
+    etree.SubElement(entry, qn("w:altName"), {qn("w:val"): fallback})
+    part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _plain(paragraph, alignment=WD_ALIGN_PARAGRAPH.LEFT, single: bool = False):

@@ -18,11 +18,12 @@ from markupsafe import Markup
 
 from ..book.manuscript import Manuscript
 from ..book.project import atomic_write_text, replace_atomically
+from ..core.language import primary
 from .tame import restore, tame
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-LANGUAGE = "en"
 DEFAULT_AUTHOR = ""  # no byline unless --author names one
+CONTENTS = {"zh": "目录", "ja": "目次", "ko": "목차"}  # the contents' heading in HTML and EPUB; else "Contents"
 
 
 class Format(str, Enum):
@@ -106,7 +107,11 @@ def to_html(book: Manuscript, author: str) -> str:
     chapters = [{"id": f"chapter-{index}", "title": chapter.title, "html": Markup(html)}
                 for index, (chapter, html) in enumerate(zip(book.chapters, chapter_html(book)), start=1)]
     return _templates().get_template("book.html.j2").render(
-        title=book.title, author=author, language=LANGUAGE, css=Markup(_css()), chapters=chapters)
+        title=book.title, author=author, language=book.language, contents=contents_heading(book.language), css=Markup(_css()), chapters=chapters)
+
+
+def contents_heading(language: str) -> str:
+    return CONTENTS.get(primary(language), "Contents")
 
 
 def write_epub(book: Manuscript, author: str, path: Path) -> None:
@@ -116,27 +121,27 @@ def write_epub(book: Manuscript, author: str, path: Path) -> None:
     result = epub.EpubBook()
     result.set_identifier(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'kimi-writer:{book.title}:{author}')}")
     result.set_title(book.title)
-    result.set_language(LANGUAGE)
+    result.set_language(book.language)
     if author:
         result.add_author(author)
     css = epub.EpubItem(uid="style", file_name="style/book.css", media_type="text/css", content=_css())
     result.add_item(css)
-    title_page = _page(epub, "Title page", "title.xhtml", css,
+    title_page = _page(epub, "Title page", "title.xhtml", css, book.language,
                        f'<div class="title-page"><h1>{_escape(book.title)}</h1>'
                        + (f'<p class="author">{_escape(author)}</p>' if author else "") + '</div>')
-    chapters = [_page(epub, chapter.title, f"chapter_{index:03d}.xhtml", css, html)
+    chapters = [_page(epub, chapter.title, f"chapter_{index:03d}.xhtml", css, book.language, html)
                 for index, (chapter, html) in enumerate(zip(book.chapters, chapter_html(book)), start=1)]
     for page in (title_page, *chapters):
         result.add_item(page)
     result.toc = chapters
     result.add_item(epub.EpubNcx())
-    result.add_item(epub.EpubNav(title="Contents"))
+    result.add_item(epub.EpubNav(title=contents_heading(book.language)))
     result.spine = [title_page, "nav", *chapters]
     replace_atomically(path, lambda handle: epub.write_epub(handle, result, {"raise_exceptions": True}))
 
 
-def _page(epub, title: str, file_name: str, css, body: str):
-    page = epub.EpubHtml(title=title, file_name=file_name, lang=LANGUAGE)
+def _page(epub, title: str, file_name: str, css, language: str, body: str):
+    page = epub.EpubHtml(title=title, file_name=file_name, lang=language)
     page.content = body
     page.add_item(css)
     return page

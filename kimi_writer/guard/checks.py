@@ -5,6 +5,8 @@ The detectors (`detect`) run at their most sensitive; their counts feed the slop
 the calibrated thresholds (`verdicts`) decide which findings are shown. `check_project` reads a
 project's chapters and gives each one's `ChapterChecks`: figures, the index, and the findings that
 lint renders with `warning_lines`, that a critic is shown, and whose `flag_count` compares two versions.
+A chapter in Chinese or Japanese (`language.CHINESE`) is checked by characters instead (`zh`), with
+its own slop index, calibrated on Chinese chapters.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from dataclasses import dataclass, field, replace
 
 from ..book.manuscript import reading_order
 from ..book.outline import chapter_target
+from ..book.language import book_language
 from ..book.project import Project, count_words
+from . import zh
 from .detect import (Finding, _Token, banned, length, ngrams, recurring_phrases, repeated_openers, repeated_phrases,
                      stock_phrases, tokens, uniformity)
-from .language import ENGLISH, Language
+from .language import CHINESE, ENGLISH, Language, checked_as
 from .sentences import Sentence, sentence_stats, split_sentences
 from .slop import Habits, SlopParts, contrast_hits, over_used_hits, slop_parts
 from .style import banned_phrases, builtin_phrases, find_hits, project_phrases
@@ -39,6 +43,7 @@ class ChapterChecks:
     stock_per_1000: float
     findings: list[Finding] = field(default_factory=list)  # by line
     habits: Habits = field(default_factory=Habits)
+    parts: SlopParts | None = None  # the slop index's parts when the language counts them itself (zh.py)
 
     @property
     def flag_count(self) -> int:
@@ -47,11 +52,16 @@ class ChapterChecks:
 
     @property
     def slop(self) -> SlopParts:
-        return slop_parts(self.habits)
+        return self.parts if self.parts is not None else slop_parts(self.habits)
 
     @property
     def slop_index(self) -> float:
         return self.slop.index
+
+    @property
+    def slop_warning(self) -> float:
+        """The slop index from which lint warns about the chapter (zh.py's for one checked by characters)."""
+        return zh.SLOP_THRESHOLD if self.parts is not None else SLOP_INDEX_WARNING
 
     @property
     def errors(self) -> int:
@@ -77,6 +87,8 @@ def _habits(text: str, words: int, sentences: list[Sentence], found: list[_Token
 
 def _detect(name: str, text: str, phrases: list[str], target: int | None, language: Language,
             own: frozenset[str]) -> _Raw:
+    if language == CHINESE:
+        return _by_characters(name, text, phrases, target, own)
     sentences = split_sentences(text)
     mean, spread = sentence_stats(sentences)
     words, hits, found = count_words(text), find_hits(text, phrases), tokens(sentences)
@@ -92,9 +104,25 @@ def _detect(name: str, text: str, phrases: list[str], target: int | None, langua
     return _Raw(report, sentences, found, grams)
 
 
+def _by_characters(name: str, text: str, phrases: list[str], target: int | None, own: frozenset[str]) -> _Raw:
+    """A Chinese or Japanese chapter, checked by characters (zh.py); its findings are its verdicts."""
+    report, hits = zh.check(text, target, []), find_hits(text, phrases)
+    stock = [hit for hit in hits if hit.phrase not in own]
+    findings = [Finding(*finding) for finding in report.findings]
+    findings = sorted(findings + stock_phrases(stock) + banned([hit for hit in hits if hit.phrase in own]),
+                      key=lambda finding: finding.line)
+    figures = report.figures | {"stock_per_1000": len(stock) * 1000 / report.figures["words"]
+                                if report.figures["words"] else 0.0}
+    habits = Habits(figures["words"], figures["sentences"], stock=len(stock))
+    return _Raw(ChapterChecks(name, **figures, findings=findings, habits=habits,
+                              parts=zh.index_parts(report.slop_parts)), [], [], {})
+
+
 def _verdict(raw: _Raw, recurring: list[Finding], sensitive: bool, chapters: int) -> ChapterChecks:
     """The chapter with its cross-chapter repeats counted and only its calibrated findings (with
     `sensitive`: every finding of the detectors, as they stand before calibration)."""
+    if raw.report.parts is not None:
+        return raw.report  # checked by characters: zh.py's findings are calibrated already
     habits = replace(raw.report.habits, recurring=len(recurring))
     every = raw.report.findings + recurring
     findings = (sorted(every + [f for f in (uniformity(raw.sentences),) if f], key=lambda f: f.line) if sensitive
@@ -102,21 +130,28 @@ def _verdict(raw: _Raw, recurring: list[Finding], sensitive: bool, chapters: int
     return replace(raw.report, findings=findings, habits=habits)
 
 
-def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str], language: Language = ENGLISH,
+def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str], language: Language | None = None,
                sensitive: bool = False, own: list[str] | None = None) -> list[ChapterChecks]:
     """Every check of every chapter: (file name, text, target) in book order. `phrases`: the built-in
     stock phrases and the project's own; `own`: the project's own (errors), by default those of
-    `phrases` that are not built in."""
+    `phrases` that are not built in; `language`: the book's (by default, each chapter's text tells)."""
     errors = frozenset(own if own is not None else set(phrases) - set(builtin_phrases()))
-    found = [_detect(name, text, phrases, target, language, errors) for name, text, target in chapters]
+    found = [_detect(name, text, phrases, target, language or text_language(text), errors)
+             for name, text, target in chapters]
     recurring = recurring_phrases([(raw.report.name, raw.tokens, raw.grams) for raw in found])
     return [_verdict(raw, recurring[raw.report.name], sensitive, len(found)) for raw in found]
 
 
-def check_chapter(name: str, text: str, phrases: list[str], target: int | None = None,
-                  sensitive: bool = False, own: list[str] | None = None) -> ChapterChecks:
-    """Every check that needs only this chapter (`own`: as in `check_book`)."""
-    return check_book([(name, text, target)], phrases, sensitive=sensitive, own=own)[0]
+def check_chapter(name: str, text: str, phrases: list[str], target: int | None = None, sensitive: bool = False,
+                  own: list[str] | None = None, language: Language | None = None) -> ChapterChecks:
+    """Every check that needs only this chapter (`own`, `language`: as in `check_book`)."""
+    return check_book([(name, text, target)], phrases, language, sensitive=sensitive, own=own)[0]
+
+
+def text_language(text: str) -> Language:
+    """The guard's language of a chapter told by its script: Chinese or Japanese prose, else English."""
+    return CHINESE if zh.is_cjk_text(text) else ENGLISH
+
 
 
 def check_project(project: Project, chapter_words: int | None = None) -> list[ChapterChecks]:
@@ -124,7 +159,7 @@ def check_project(project: Project, chapter_words: int | None = None) -> list[Ch
     targets; UserError when it has no chapters."""
     chapters = [(info.name, project.read_if_file(info.name) or "", chapter_target(project, info.name, chapter_words))
                 for info, _ in reading_order(project)[1]]
-    return check_book(chapters, banned_phrases(project), own=project_phrases(project))
+    return check_book(chapters, banned_phrases(project), checked_as(book_language(project)), own=project_phrases(project))
 
 
 # --- the console --------------------------------------------------------------------------------
@@ -158,7 +193,7 @@ def index_line(report: ChapterChecks) -> str:
     """The chapter's slop index and its parts, for a critic or a reviser (not a finding by itself)."""
     parts = ", ".join(f"{name.replace('_', ' ')} {value:.1f}" for name, value in report.slop.as_dict().items() if value)
     return (f"{report.name}: slop index {report.slop_index:.1f} (habits of machine prose, not quality; 0 when "
-            f"none was found, lint warns from {SLOP_INDEX_WARNING:.0f})" + (f": {parts}" if parts else ""))
+            f"none was found, lint warns from {report.slop_warning:g})" + (f": {parts}" if parts else ""))
 
 
 def flag_lines(report: ChapterChecks) -> list[str]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..book.language import book_language
 from ..book.outline import is_chapter_file
 from ..book.project import Project
 from .checks import check_chapter
+from .language import checked_as
 from .style import Hit, banned_phrases, find_hits, project_phrases
 from .verdicts import SLOP_INDEX_WARNING, SLOP_MIN_WORDS
 
@@ -35,9 +37,11 @@ def write_feedback(project: Project, name: str, sent: str, chapter_text: str) ->
     own = project_phrases(project)
     if not is_chapter_file(name):
         return Feedback(hits=find_hits(sent, own))
-    report = check_chapter(name, chapter_text, banned_phrases(project), own=own)
+    language = checked_as(book_language(project))
+    report = check_chapter(name, chapter_text, banned_phrases(project), own=own, language=language)
     kept = {f.quote for f in report.findings if f.kind in ("stock_phrase", "banned_phrase")}
     findings = [f"line {f.line}: {f.message}" if f.line else f.message
                 for f in report.findings if f.kind not in _OWN_LINES]
     index = report.slop_index if report.words >= SLOP_MIN_WORDS else None
-    return Feedback([hit for hit in find_hits(sent, banned_phrases(project)) if hit.phrase in kept], findings, index)
+    return Feedback([hit for hit in find_hits(sent, banned_phrases(project)) if hit.phrase in kept], findings, index,
+                    report.slop_warning)

@@ -1,8 +1,10 @@
 """What the guard needs to know about a language: how to cut words, its function words, its
 "not X, but Y" shapes, and its word lists (package data under `kimi_writer/data/`).
 
-English is the one built here. Another language adds a `Language` to `LANGUAGES` with its own
-tokenizer, patterns and list files; the checks and the slop index take it as a parameter.
+English is built here, and Chinese (with Japanese), whose chapters are checked by characters in
+zh.py. Another language adds a `Language` to `LANGUAGES` with its own tokenizer, patterns and list
+files; the checks and the slop index take it as a parameter. A book's language tag and how it is
+counted come from core/language.py; `checked_as` maps the tag to the guard's `Language`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from ..core.language import primary
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -77,4 +81,19 @@ it's i'm he'd she'd they'd i'd he's she's that's there's couldn't wouldn't hadn'
     words_file="slop_words_en.txt",
     trigrams_file="slop_trigrams_en.txt",
 )
-LANGUAGES = {ENGLISH.code: ENGLISH}
+CHINESE = Language(
+    code="zh",
+    word=re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]|[^\W_]+"),  # a character, or a Latin run
+    function_words=frozenset(),
+    contrasts=(re.compile(r"不是[^。！？\n]{1,25}?[，,]\s*(?:而|就|只|也)?是|不是[^。！？\n]{1,25}?[。！？]”?\s*(?:而)?是"
+                          r"|与其说[^。！？\n]{1,25}?不如说"),),  # 不是……而是……, 与其说……不如说
+    words_file="",  # its over-used words and stock phrases are zh.py's
+    trigrams_file="",
+)
+LANGUAGES = {ENGLISH.code: ENGLISH, CHINESE.code: CHINESE}
+BY_CHARACTERS = frozenset({"zh", "ja"})  # languages whose prose zh.py checks (Japanese shares its script)
+
+
+def checked_as(tag: str) -> Language:
+    """The guard's language for a book in `tag` (a BCP 47 tag): Chinese and Japanese by characters, else English."""
+    return CHINESE if primary(tag) in BY_CHARACTERS else ENGLISH

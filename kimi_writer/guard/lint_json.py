@@ -32,7 +32,7 @@ class SlopPartsModel(BaseModel):
 
 class LintChapter(BaseModel):
     file: str
-    words: int
+    words: int = Field(description="the chapter's length in the report's `unit`")
     slop_index: float = Field(description="0 when no habit was found, higher for more; habits, not quality")
     slop_parts: SlopPartsModel
     findings: list[LintFinding]
@@ -40,14 +40,17 @@ class LintChapter(BaseModel):
 
 class LintReport(BaseModel):
     project: str
+    unit: Literal["words", "chars"] = Field("words", description="how `words` counts: words, or characters "
+                                            "(字) for a book in Chinese, Japanese or Korean")
     chapters: list[LintChapter]
     errors: int = Field(description="findings of severity error (a project's own banned phrases)")
     warnings: int
     exit_code: int = Field(description="0, or 1 on an error (with --strict: on any finding)")
 
 
-def lint_report(project: str, checked: list[ChapterChecks], strict: bool) -> LintReport:
-    """The report of one lint run."""
+def lint_report(project: str, checked: list[ChapterChecks], strict: bool,
+                unit: Literal["words", "chars"] = "words") -> LintReport:
+    """The report of one lint run (`unit`: the book's, core/language.py)."""
     chapters = [LintChapter(file=report.name, words=report.words, slop_index=report.slop_index,
                             slop_parts=SlopPartsModel(**report.slop.as_dict()),
                             findings=[LintFinding(check=f.kind, line=f.line, message=f.message, quote=f.quote,
@@ -55,5 +58,5 @@ def lint_report(project: str, checked: list[ChapterChecks], strict: bool) -> Lin
                 for report in checked]
     errors = sum(report.errors for report in checked)
     warnings = sum(len(report.findings) for report in checked) - errors
-    return LintReport(project=project, chapters=chapters, errors=errors, warnings=warnings,
+    return LintReport(project=project, unit=unit, chapters=chapters, errors=errors, warnings=warnings,
                       exit_code=int(bool(errors or (strict and warnings))))

@@ -8,12 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..book.edits import content_hash
+from ..book.language import book_language
 from ..book.manuscript import reading_order
 from ..book.outline import chapter_target
 from ..book.project import Project, atomic_write_text
 from .checks import ChapterChecks, _detect, _verdict
 from .detect import _distinctive, _recurring_in, ngrams, tokens
-from .language import ENGLISH
+from .language import checked_as
 from .sentences import split_sentences
 from .style import banned_phrases, project_phrases
 
@@ -52,7 +53,8 @@ def check_chosen(project: Project, names: list[str], chapter_words: int | None =
     recurring phrases included, with the other chapters' phrases read from the index."""
     book = [(info.name, project.read_if_file(info.name) or "") for info, _ in reading_order(project)[1]]
     phrases, own, chosen = banned_phrases(project), frozenset(project_phrases(project)), set(names)
-    found = [_detect(name, text, phrases, chapter_target(project, name, chapter_words), ENGLISH, own)
+    language = checked_as(book_language(project))  # Chinese and Japanese by characters, with no recurring phrases
+    found = [_detect(name, text, phrases, chapter_target(project, name, chapter_words), language, own)
              for name, text in book if name in chosen]
     mine = {raw.report.name: _distinctive(raw.tokens, raw.grams) for raw in found}
     joined = {_JOIN.join(gram): gram for grams in mine.values() for gram in grams}

@@ -3,7 +3,8 @@
 The built-in list is `kimi_writer/data/banned_phrases.txt`. A project adds phrases of its own
 in `banned_phrases.txt` in its folder: one phrase per line, `#` starts a comment line. Matching
 ignores case, treats ' and ’ alike, lets any run of whitespace (a line break too) stand between
-the words of a phrase, and only matches whole words.
+the words of a phrase, and only matches whole words (a Chinese or Japanese phrase matches anywhere,
+with any whitespace or line break between its characters).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..book.project import Project
+from ..core.language import count_words
 
 BUILTIN_FILE = Path(__file__).resolve().parent.parent / "data" / "banned_phrases.txt"
 PROJECT_FILE = "banned_phrases.txt"
@@ -60,7 +62,15 @@ def banned_phrases(project: Project | None = None) -> list[str]:
 @lru_cache(maxsize=1024)
 def _pattern(phrase: str) -> re.Pattern[str]:
     words = [re.sub("'", f"[{_APOSTROPHES}]", re.escape(word)) for word in phrase.split()]
+    if count_words(phrase) != len(phrase.split()):  # Chinese or Japanese: no spaces, no word boundaries
+        return re.compile(r"\s*".join(re.escape(char) for char in "".join(phrase.split())))
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _sieve_key(phrase: str) -> str:
+    """What the text (lower case, single-spaced) must hold for `phrase` to be in it: the phrase, or a
+    CJK phrase's first character (a line break may fall anywhere in it)."""
+    return phrase[0] if count_words(phrase) != len(phrase.split()) else phrase
 
 
 def find_hits(text: str, phrases: list[str]) -> list[Hit]:
@@ -69,7 +79,7 @@ def find_hits(text: str, phrases: list[str]) -> list[Hit]:
     found = []
     lowered = " ".join(re.sub(f"[{_APOSTROPHES}]", "'", text.lower()).split())
     for phrase in phrases:
-        if phrase not in lowered:
+        if _sieve_key(phrase) not in lowered:
             continue  # a quick sieve: not even as a substring of the text in lower case, single-spaced
         for match in _pattern(phrase).finditer(text):
             number = text.count("\n", 0, match.start()) + 1

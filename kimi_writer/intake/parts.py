@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.errors import UserError
+from ..core.language import count_words
 
 READABLE = ".docx, .epub, .md and .txt files, or a folder of them"
 
@@ -33,4 +34,4 @@ class Source:
 
     @property
     def words(self) -> int:
-        return sum(len(part.text.split()) for part in self.parts)
+        return sum(count_words(part.text) for part in self.parts)  # words, or 字 in Chinese

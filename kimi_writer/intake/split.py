@@ -1,5 +1,5 @@
 """Finding the chapters in one Markdown text: chapter headings ("Chapter 7", "CHAPTER VII", "Chapter
-Seven", "Prologue"), else `#` headings of one level, else the author's own `--split` pattern.
+Seven", "Prologue", "第七章", "楔子"), else `#` headings of one level, else the author's own `--split` pattern.
 
 Text before the first chapter is the book's title when it is one short line; anything longer is kept
 as a part of its own (nothing the author wrote is dropped)."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..book import chinese
 from ..book.outline import NUMBER_WORDS
 from .parts import Part, Source, UnreadableSource
 
@@ -34,7 +35,9 @@ def as_heading(line: str) -> str:
 
 def _is_chapter_line(line: str) -> bool:
     """A chapter heading on a line of its own: short, and not the start of a sentence about a chapter."""
-    return len(line) <= TITLE_CHARACTERS and bool(_CHAPTER_LINE.match(line)) and not line.rstrip().endswith(",")
+    heading = _CHAPTER_LINE.match(line) or chinese.CHAPTER.match(line.strip()) or chinese.PROLOGUE_EPILOGUE.match(
+        line.strip())
+    return len(line) <= TITLE_CHARACTERS and bool(heading) and not line.rstrip().endswith((",", "，"))
 
 
 def _heading_starts(lines: list[str], any_heading: bool = True) -> tuple[list[int], str]:

@@ -28,6 +28,8 @@ from ..core.messages import Kind, Message, system, tool_result, user
 from ..book.outline import OutlineEntry, chapter_number, chapter_target, load_outline
 from ..book.project import Project, count_words
 from ..core.prompts import render
+from ..book.language import book_language
+from ..core.language import suffix, with_language
 from ..core.text import printable
 from ..loop.tools import Tool, ToolResult
 from ..loop.writer import previous_chapter
@@ -219,13 +221,14 @@ def critic_messages(project: Project, filename: str, text: str, flags: list[str]
     entry, following = outline_entry(project, filename)
     ledger = ledger_for(project, filename)
     previous_name, previous_tail, _ = previous_chapter(project, filename)
+    language = book_language(project)
     request = render("critic_request.md.j2", filename=filename, text=text, entry=entry,
                      target=chapter_target(project, filename, chapter_words), words=count_words(text),
                      bible=story_bible(project, ledger), ledger=ledger,
                      previous_name=previous_name, previous_tail=previous_tail,
                      next_synopsis=f"{following.title}: {following.synopsis}".strip(": ") if following else "",
-                     flags=flags)
-    return [system(render("critic_system.md.j2")), user(Kind.TASK, request)]
+                     flags=flags, unit=suffix(language))
+    return [system(with_language(render("critic_system.md.j2"), language)), user(Kind.TASK, request)]
 
 
 # --- the model ----------------------------------------------------------------------------------

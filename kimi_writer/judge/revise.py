@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from ..book import edits, ledger
 from ..model.caller import Caller
 from ..guard.checks import check_chapter, flag_lines
+from ..guard.language import checked_as
 from ..loop.book_context import story_bible
 from .critic import Critic, NotReviewed, Quiet, Review, outline_entry
 from ..core.errors import BudgetExceeded
@@ -17,6 +18,9 @@ from ..core.messages import Kind, Message, system, user
 from ..book.outline import chapter_target
 from ..book.project import Project
 from ..core.prompts import render
+from ..guard.zh import phrases_to_avoid
+from ..book.language import book_language
+from ..core.language import suffix, with_language
 from .version_text import BadVersion, clean_version
 from . import reviews
 from .reviews import StateLoader, is_stale, load_review, record_review, save_version
@@ -93,19 +97,20 @@ def revision_messages(project: Project, name: str, text: str, review: Review,
                       chapter_words: int | None) -> list[Message]:
     """The writer's request: the chapter, the critic's notes and issues, the ledger, bible and outline entry."""
     entry, _ = outline_entry(project, name)
-    excerpt = ledger.ledger_for(project, name)
+    excerpt, language = ledger.ledger_for(project, name), book_language(project)
     request = render("revise_request.md.j2", filename=name, target=chapter_target(project, name, chapter_words),
                      overall=review.overall, scores=review.scores, reasons=review.reasons, notes=review.notes,
                      continuity_issues=review.continuity_issues, entry=entry,
-                     bible=story_bible(project, excerpt), ledger=excerpt, text=text,
+                     bible=story_bible(project, excerpt), ledger=excerpt, text=text, unit=suffix(language),
                      flags=flags_of(project, name, text, chapter_words))
-    return [system(render("revise_system.md.j2", banned_phrases=banned_phrases(project))), user(Kind.TASK, request)]
+    system_text = render("revise_system.md.j2", banned_phrases=banned_phrases(project))
+    return [system(with_language(system_text, language, phrases_to_avoid(language))), user(Kind.TASK, request)]
 
 
 def flags_of(project: Project, name: str, text: str, chapter_words: int | None) -> list[str]:
     """The mechanical flags of one version of a chapter (its own checks)."""
     report = check_chapter(name, text, banned_phrases(project), chapter_target(project, name, chapter_words),
-                           own=project_phrases(project))
+                           own=project_phrases(project), language=checked_as(book_language(project)))
     return flag_lines(report)
 
 

@@ -25,8 +25,10 @@ from ..book.authored import voice_sample
 from ..book.ledger import LEDGER_FILE, ledger_for
 from ..book.manuscript import chapter_files
 from ..core.messages import Kind, Message, user
+from ..book.language import book_language
 from ..book.outline import OutlineEntry, is_collection, parse_outline, part_filename, read_outline
 from ..book.project import FileInfo, Project
+from ..core.language import suffix
 from ..core.prompts import render
 from ..core.text import parse_json
 
@@ -38,10 +40,11 @@ RECENT_TURNS = 1
 LEDGER_TOKENS = 360  # of continuity.md in the book context, which lists every chapter's summary as well
 
 
-def stub_write(message: Message, call_id: str, name: str, words: int, text: str) -> Message:
-    """A copy of `message` in which the content argument of a landed write is a short stub."""
+def stub_write(message: Message, call_id: str, name: str, words: int, text: str, unit: str = " words") -> Message:
+    """A copy of `message` in which the content argument of a landed write is a short stub (`unit`: what
+    follows the count, " words" or "字")."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()] or [""]
-    stub = render("write_stub.md.j2", name=name, words=words, first=_clip(lines[0]), last=_clip(lines[-1]))
+    stub = render("write_stub.md.j2", name=name, words=words, unit=unit, first=_clip(lines[0]), last=_clip(lines[-1]))
     calls = [call.model_copy(update={"arguments": _stubbed(call.arguments, stub)}) if call.id == call_id else call
              for call in message.tool_calls]
     return message.model_copy(update={"tool_calls": calls})
@@ -172,7 +175,8 @@ def _parts(book: _Book, summaries: dict[str, str], memory: Memory | None) -> tup
     stable = render("book_memory.md.j2", project_name=project.name, summaries_dir=SUMMARIES_DIR,
                     folded=[(b.first, b.last, b.path, text) for b, text in folded], bible=bible, outline=outline,
                     window=_window(book).full if windowed else None, summaries=listed, voice=voice,
-                    parts="Stories" if collection else "Chapters") if folded or listed or bible or outline or voice else ""
+                    parts="Stories" if collection else "Chapters", unit=suffix(book_language(project))) \
+        if folded or listed or bible or outline or voice else ""
     naming = outline_window.naming(book.entries, book.next_chapter, _window(book)) if windowed else []
     moving = render("book_context.md.j2", project_name=project.name, ledger=ledger, tail=tail, tail_name=tail_name,
                     next_chapter=book.next_chapter if windowed else None, naming=naming)

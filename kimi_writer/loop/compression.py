@@ -10,6 +10,8 @@ from pathlib import Path
 from ..model.client import AssistantTurn
 from ..core.messages import Kind, Message, system, user
 from ..book.project import Project, atomic_write_text
+from ..book.language import book_language
+from ..core.language import suffix, with_language
 from ..core.prompts import render
 from ..book.session import SessionState
 from ..core.tokens import count_text
@@ -67,13 +69,14 @@ def _pretty_arguments(arguments: str) -> str:
     return "\n".join(f"{key}: {value}" for key, value in parsed.items())
 
 
-def summarize(complete: Callable[[list[Message]], AssistantTurn], messages: list[Message], budget: int) -> str:
-    """Ask the model (through `complete`) for a summary of `messages`, sending at most about
-    `budget` tokens of transcript (the newest part); raises on a model error."""
+def summarize(complete: Callable[[list[Message]], AssistantTurn], messages: list[Message], budget: int,
+              language: str = "en") -> str:
+    """Ask the model (through `complete`) for a summary of `messages`, in the book's `language`, sending at
+    most about `budget` tokens of transcript (the newest part); raises on a model error."""
     previous = any(m.kind == Kind.SUMMARY for m in messages)
     text = _fit(transcript(messages), budget)
     request = [
-        system(render("compress_system.md.j2")),
+        system(with_language(render("compress_system.md.j2"), language)),
         user(Kind.TASK, render("compress_request.md.j2", transcript=text, previous_summary=previous)),
     ]
     summary = complete(request).content.strip()
@@ -95,7 +98,7 @@ def local_summary(state: SessionState, project: Project) -> str:
     last_words = next((str(m.content) for m in reversed(state.messages) if m.kind == Kind.REPLY and m.content), "")
     return render("checkpoint_summary.md.j2", prompt=state.prompt, files=project.files(),
                   iteration=state.iteration, outcome=state.outcome or "", earlier=latest,
-                  last_words=_excerpt(last_words))
+                  last_words=_excerpt(last_words), unit=suffix(book_language(project)))
 
 
 def compressed_history(messages: list[Message], split: int, summary: str) -> list[Message]:

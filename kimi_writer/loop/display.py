@@ -13,6 +13,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from ..core.language import amount, unit_name
+
 WORDS_PER_CHAR = 1 / 6  # rough words in a stream of English prose, for the progress line
 
 
@@ -35,6 +37,7 @@ class RunSummary:
     files: list[tuple[str, int]]  # files written this run, with their words now
     this_run: RunFigures
     book: RunFigures | None = None  # the book's totals, when earlier runs count too
+    language: str = "en"  # the book's: how the files' lengths are named (words, 字)
     full_outcome: str = ""  # the outcome even when a notice says it (a plan-only run's end), for the events
 
 
@@ -146,7 +149,7 @@ def _summary_lines(run: RunSummary, with_files: bool = True) -> list[str]:
     if run.project:
         lines.append(f"Project: {run.project}")
     for name, words in run.files if with_files else []:
-        lines.append(f"  {name}: {words:,} words")
+        lines.append(f"  {name}: {amount(words, run.language)}")
     lines.append(_figures("This run", run.this_run))
     if run.book is not None:
         lines.append(_figures("Whole book", run.book))
@@ -260,7 +263,7 @@ class LiveDisplay(PlainDisplay):
         if run.files:
             table = Table(show_footer=False)
             table.add_column("file written")
-            table.add_column("words", justify="right")
+            table.add_column(unit_name(run.language), justify="right")
             for name, words in run.files:
                 table.add_row(name, f"{words:,}")
             self.console.print(table)

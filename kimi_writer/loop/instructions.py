@@ -7,7 +7,9 @@ import re
 from ..book.ledger import LEDGER_FILE, SECTIONS
 from ..book.manuscript import project_is_collection
 from ..book.project import Project
+from ..core.language import with_language
 from ..core.prompts import render
+from ..guard.zh import phrases_to_avoid
 from ..guard.style import banned_phrases
 
 _ASKS_FOR_STORIES = re.compile(r"\b(stories|collection|anthology)\b", re.IGNORECASE)
@@ -20,10 +22,11 @@ def is_for_a_collection(prompt: str, project: Project | None) -> bool:
 
 
 def system_prompt(max_iterations: int, project: Project | None = None, plan_only: bool = False,
-                  drafting: bool = False, prompt: str = "", reviews: str = "off") -> str:
+                  drafting: bool = False, prompt: str = "", reviews: str = "off", language: str = "en") -> str:
     """The system prompt, with the banned phrases (the project's own too, when one is known),
     the collection rules for a book of stories, the ledger's rules when the book has a continuity.md, the rules of
-    reviews when a critic is on (`reviews` 'auto' or 'tool'), and the planning-run rules under --plan-only."""
+    reviews when a critic is on (`reviews` 'auto' or 'tool'), the planning-run rules under --plan-only, and the
+    book's language rules when it is not English."""
     parts = [render("system.md.j2", max_iterations=max_iterations, collection=is_for_a_collection(prompt, project)),
              render("style_rules.md.j2", banned_phrases=banned_phrases(project))]
     if project is not None and project.read_if_file(LEDGER_FILE) is not None:
@@ -34,4 +37,4 @@ def system_prompt(max_iterations: int, project: Project | None = None, plan_only
         parts.append(render("review_rules.md.j2", auto=reviews == "auto"))
     if plan_only:
         parts.append(render("plan_only.md.j2"))
-    return "\n\n".join(parts)
+    return with_language("\n\n".join(parts), language, phrases_to_avoid(language))

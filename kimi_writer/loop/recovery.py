@@ -17,6 +17,8 @@ from ..book.locate import find_project_dir
 from ..core.messages import Kind, Message, ToolCall, tool_result, user
 from ..book.outline import read_outline
 from ..book.project import STATE_DIR, PathRefused, Project
+from ..book.language import book_language
+from ..core.language import suffix
 from ..core.prompts import render
 from ..book.session import STATE_FILE, SessionState
 from ..core.text import parse_json
@@ -182,7 +184,8 @@ def recovery_message(project: Project, summary: str, author_note: str | None,
     tail_name, tail = latest_chapter_tail(project) if rebuilt else ("", "")
     text = render("recovery.md.j2", project_name=project.name, summary=summary, files=project.files(),
                   outline=read_outline(project), author_note=author_note or "", edits=author_edits or [],
-                  after_plan=after_plan, rebuilt=rebuilt, tail=tail, tail_name=tail_name)
+                  after_plan=after_plan, rebuilt=rebuilt, tail=tail, tail_name=tail_name,
+                  unit=suffix(book_language(project)))
     return user(Kind.RESUME_NOTE, text)
 
 

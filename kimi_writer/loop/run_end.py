@@ -7,6 +7,7 @@ from datetime import datetime
 
 from . import compression
 from ..model.api_errors import Scrubber
+from ..book.language import book_language
 from .display import PlainDisplay, RunFigures, RunSummary
 from ..core.errors import AgentStop, ExitCode, Finished, IterationLimitReached, SaveFailed
 from ..book.locate import resume_command
@@ -131,7 +132,8 @@ class RunEnd:
             book = RunFigures(sum(run.iterations for run in self.state.runs), usage.prompt_tokens,
                               usage.completion_tokens, usage.cost(price), usage.estimated_requests > 0,
                               runs=len(self.state.runs))
-        return RunSummary(outcome, str(project.root) if project else None, self._words_on_disk(), this_run, book)
+        return RunSummary(outcome, str(project.root) if project else None, self._words_on_disk(), this_run, book,
+                          book_language(project) if project else "en")
 
     def _words_on_disk(self) -> list[tuple[str, int]]:
         """Each file the run wrote with its words as the file holds them now (the author may have edited

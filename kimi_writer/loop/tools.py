@@ -17,8 +17,10 @@ from pydantic import BaseModel, Field, ValidationError
 from ..book import lock
 from ..book.authored import refuse_replacing
 from ..model.client import ToolCallRequest
+from ..book.language import book_language, store_language
 from ..book.outline import chapter_number, chapter_target, is_chapter_file
 from ..book.project import MAX_PROJECT_NAME, STATE_DIR, Project, ProjectError, sanitize_project_name
+from ..core.language import amount, count_words, of_target, suffix
 from ..core.prompts import render
 from ..guard.feedback import write_feedback
 from ..guard.style import PROJECT_FILE as PROJECT_PHRASES
@@ -46,6 +48,7 @@ class Workspace:
     hold: Callable[[Project], str] = lambda project: ""  # locks a project for this run (lock.acquire); a notice
     reviewer: "Callable[[Project, str], ToolResult] | None" = None  # a critic: enables review_chapter
     review_landed: bool = False  # --review auto: every chapter write that lands is reviewed
+    language: str | None = None  # the book's language, stored in the project it creates (None: keep the project's)
     force: bool = False  # --force: the author's imported chapters may be replaced too
 
     def require_project(self) -> Project:
@@ -126,6 +129,8 @@ def create_project(workspace: Workspace, args: CreateProjectArgs) -> ToolResult:
             raise ToolFailure(str(error)) from None
         workspace.owned.add(project.root)
         workspace.project = project
+        if workspace.language is not None:
+            store_language(project, workspace.language)
         return _project_result(project, created, wanted, notice)
     raise ToolFailure(f"no free folder name for {wanted!r}; choose another project name")
 
@@ -178,23 +183,24 @@ def write_file(workspace: Workspace, args: WriteFileArgs) -> ToolResult:
     _keep_authors_text(workspace, project, args.filename)
     name, words = project.write(args.filename, args.content, args.mode)
     verb = {"create": "Created", "append": "Appended to", "overwrite": "Overwrote"}[args.mode]
-    target = chapter_target(project, name, workspace.chapter_words)
+    target, language = chapter_target(project, name, workspace.chapter_words), book_language(project)
     feedback = write_feedback(project, name, "" if name == PROJECT_PHRASES else args.content,
                               project.read_if_file(name) or "")
     hits = feedback.hits
-    text = render("write_result.md.j2", verb=verb, name=name, words=f"{words:,}",
+    text = render("write_result.md.j2", verb=verb, name=name, words=f"{words:,}", unit=suffix(language),
                   target=f"{target:,}" if target else "", chapter=chapter_number(name),
                   **feedback.template_values() | {"hits": [{"phrase": h.phrase, "line": h.line, "excerpt": excerpt(h)}
                                                            for h in hits]})
-    summary = f"wrote {name}: " + (f"{words:,} of {target:,} words" if target else f"{words:,} words")
+    summary = f"wrote {name}: " + of_target(words, target, language)
     if hits:
         summary += ", stock phrases: " + ", ".join(f'"{p}"' for p in dict.fromkeys(h.phrase for h in hits))
     return ToolResult(text, summary, written=(name, words))
 
 
 def read_file(workspace: Workspace, args: ReadFileArgs) -> ToolResult:
-    name, text = workspace.require_project().read(args.filename)
-    return ToolResult(text, f"read {name}: {len(text.split()):,} words")
+    project = workspace.require_project()
+    name, text = project.read(args.filename)
+    return ToolResult(text, f"read {name}: {amount(count_words(text), book_language(project))}")
 
 
 def list_files(workspace: Workspace, args: ListFilesArgs) -> ToolResult:
@@ -202,7 +208,8 @@ def list_files(workspace: Workspace, args: ListFilesArgs) -> ToolResult:
     files = project.files()
     if not files:
         return ToolResult(f"Project '{project.name}' has no files yet.", "listed files: none")
-    lines = [f"- {f.name}: {f.words:,} words" for f in files]
+    language = book_language(project)
+    lines = [f"- {f.name}: {amount(f.words, language)}" for f in files]
     return ToolResult(f"Files in '{project.name}':\n" + "\n".join(lines), f"listed {len(files)} files")
 
 
@@ -220,7 +227,7 @@ def draft_chapter(workspace: Workspace, args: DraftChapterArgs) -> ToolResult:
         raise ToolFailure(f"{error}; try again, or write the chapter with write_file") from error
     finally:
         workspace.on_draft(args.filename, None)
-    summary = f"drafted {draft.name}: " + (f"{draft.words:,} of {target:,} words" if target else f"{draft.words:,} words")
+    summary = f"drafted {draft.name}: " + of_target(draft.words, target, book_language(project))
     return ToolResult(draft_result(draft, target, project), summary, written=(draft.name, draft.words))
 
 

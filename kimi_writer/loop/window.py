@@ -15,6 +15,8 @@ from .arcs import Memory
 from ..book import edits
 from ..model.client import AssistantTurn, ToolCallRequest
 from ..core.errors import ContextFull, FatalModelError
+from ..book.language import book_language
+from ..core.language import suffix
 from ..book.locate import resume_command
 from ..core.messages import HistoryRequest, Kind, Message
 from ..book.outline import chapter_number
@@ -105,8 +107,10 @@ class Window:
     def _compress_before(self, split: int) -> bool:
         self.notices.notice(f"Compressing {split} older messages into a summary…")
         try:
+            project = self.workspace.project
             summary = compression.summarize(lambda request: self.summarize(request, self._summary_tokens()),
-                                            self.state.messages[:split], self.settings.token_limit // 2)
+                                            self.state.messages[:split], self.settings.token_limit // 2,
+                                            book_language(project) if project is not None else "en")
         except (FatalModelError, ValueError) as error:
             self.notices.notice(f"Compression failed ({error}); keeping the full history.")
             return False
@@ -142,7 +146,8 @@ class Window:
             self.state.chapter_summaries[name] = given.strip() if isinstance(given, str) and given.strip() \
                 else book_context.extractive_summary(text)
         index = next(i for i in reversed(range(len(messages))) if messages[i].kind == Kind.REPLY)
-        messages[index] = book_context.stub_write(messages[index], call.id, name, words, text)
+        messages[index] = book_context.stub_write(messages[index], call.id, name, words, text,
+                                                  suffix(book_language(self.workspace.project)))
         self.version += 1
 
 

@@ -23,6 +23,9 @@ from ..book.outline import (OutlineEntry, chapter_number, load_outline, outline_
                             set_up_by)
 from ..book.project import Project
 from ..core.prompts import render
+from ..guard.zh import phrases_to_avoid
+from ..book.language import book_language
+from ..core.language import suffix, with_language
 from ..model.retry import Backoff
 from ..guard.feedback import write_feedback
 from ..guard.style import banned_phrases
@@ -114,11 +117,12 @@ def outline_context(project: Project, filename: str) -> str:
 
 def writer_messages(project: Project, filename: str, brief: str, target_words: int | None) -> list[Message]:
     previous_name, previous_tail, previous_synopsis = previous_chapter(project, filename)
-    ledger = ledger_for(project, filename)
+    ledger, language = ledger_for(project, filename), book_language(project)
     return [
-        system(render("writer_system.md.j2", banned_phrases=banned_phrases(project))),
+        system(with_language(render("writer_system.md.j2", banned_phrases=banned_phrases(project)), language,
+                             phrases_to_avoid(language))),
         user(Kind.TASK, render(
-            "writer_request.md.j2", filename=filename, brief=brief, target_words=target_words,
+            "writer_request.md.j2", filename=filename, brief=brief, target_words=target_words, unit=suffix(language),
             bible=story_bible(project, ledger), ledger=ledger, previous_name=previous_name,
             previous_tail=previous_tail, previous_synopsis=previous_synopsis,
             outline=outline_context(project, filename), voice=voice_sample(project))),
@@ -151,7 +155,7 @@ def draft_result(draft: Draft, target: int | None, project: Project) -> str:
     """What the planner reads back: a stub of the draft, with its stock-phrase hits."""
     lines = [line.strip() for line in draft.text.splitlines() if line.strip()] or [""]
     feedback = write_feedback(project, draft.name, draft.text, draft.text)
-    return render("draft_result.md.j2", name=draft.name, words=f"{draft.words:,}",
+    return render("draft_result.md.j2", name=draft.name, words=f"{draft.words:,}", unit=suffix(book_language(project)),
                   target=f"{target:,}" if target else "", first=lines[0][:80], last=lines[-1][-80:],
                   truncated=draft.truncated, **feedback.template_values()
                   | {"hits": [{"phrase": h.phrase, "line": h.line} for h in feedback.hits]})

@@ -61,11 +61,12 @@ class BookStatus(Shape):
     project: str = Field(description="The project's folder name.")
     path: str
     title: str
-    unit: Literal["words", "chars"] = "words"
+    unit: Literal["words", "chars"] = Field("words", description="How `words` counts: words, or characters "
+                                            "(字) for a book in Chinese, Japanese or Korean.")
     kind: Literal["chapter", "story"]
     planned: int = Field(description="Parts the outline plans.")
     written: int = Field(description="Planned parts that have a file.")
-    words: int = Field(description="Words in all parts.")
+    words: int = Field(description="Words in all parts (in `unit`).")
     parts: list[PartStatus]
     runs: list[RunStatus]
     last_run: RunStatus | None

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..book import lock
+from ..book.language import book_language
 from ..book.locate import project_folders, resume_command
 from ..book.authored import author_files
 from ..book.manuscript import chapter_files, project_is_collection
@@ -19,6 +20,7 @@ from ..book.outline import OutlineEntry, chapter_target, load_outline, outline_t
 from ..book.project import STATE_DIR, FileInfo, PathRefused, Project
 from ..judge.reviews import has_reviews, is_stale, load_review
 from ..book.session import STATE_FILE, RunRecord, SessionState
+from ..core.language import amount, language_name, unit, unit_name
 from .shapes import BookStatus, PartStatus, RunStatus, Running
 
 
@@ -84,11 +86,11 @@ def _cells(project: Project, part: PartStatus, scored: bool) -> list[str]:
             *([score] if scored else []), _modified(project, part.file) if part.file else "—"]
 
 
-def chapter_table(project: Project, parts: list[PartStatus]) -> Table:
-    """The outline against the manuscript, one row per part."""
+def chapter_table(project: Project, parts: list[PartStatus], language: str = "en") -> Table:
+    """The outline against the manuscript, one row per part; its lengths in the book's unit (words, 字)."""
     table = Table(title=f"{project.name}: outline against manuscript")
     scored = has_reviews(project)  # a score column once the critic has reviewed a chapter
-    for column, justify in (("#", "right"), ("title", "left"), ("file", "left"), ("words", "right"),
+    for column, justify in (("#", "right"), ("title", "left"), ("file", "left"), (unit_name(language), "right"),
                             ("target", "right"), *((("score", "right"),) if scored else ()), ("modified", "left")):
         table.add_column(column, justify=justify)
     for part in parts:
@@ -116,8 +118,8 @@ def _run_status(run: RunRecord) -> RunStatus:
     return RunStatus(**run.model_dump(include=set(RunStatus.model_fields)))
 
 
-def book_status(project: Project, chapter_words: int | None = None) -> BookStatus:
-    """The book as `status --json` prints it and the studio serves it."""
+def book_status(project: Project, chapter_words: int | None = None, language: str | None = None) -> BookStatus:
+    """The book as `status --json` prints it and the studio serves it (`language`: the book's, when known)."""
     parts = parts_of(project, chapter_words)
     planned = [part for part in parts if part.planned]
     written = sum(1 for part in planned if part.file)
@@ -127,6 +129,7 @@ def book_status(project: Project, chapter_words: int | None = None) -> BookStatu
     holder = lock.running(project)
     return BookStatus(
         project=project.name, path=str(project.root), title=_title(project),
+        unit=unit(language or book_language(project)),
         kind="story" if project_is_collection(project) else "chapter", planned=len(planned), written=written,
         words=sum(part.words or 0 for part in parts), parts=parts, runs=runs, last_run=runs[-1] if runs else None,
         state_problem=None if runs else (why or "no run recorded yet"), finished=finished,
@@ -144,13 +147,15 @@ def running_line(running: Running) -> str:
 
 
 def print_status(project: Project, console: Console, chapter_words: int | None = None) -> None:
-    status = book_status(project, chapter_words)
-    console.print(chapter_table(project, status.parts))
+    language = book_language(project)
+    status = book_status(project, chapter_words, language)
+    console.print(chapter_table(project, status.parts, language))
     planned, written, words = status.planned, status.written, status.words
     share = f" ({written / planned:.0%} of the outline)" if planned else " (no outline.md yet)"
     parts = part_noun(status.kind == "story", 2)
-    console.print(f"Written: {written} of {planned} planned {parts}{share}, {words:,} words in {parts}.",
+    console.print(f"Written: {written} of {planned} planned {parts}{share}, {amount(words, language)} in {parts}.",
                   soft_wrap=True)
+    console.print(f"Language: {language} ({language_name(language)}), counted in {unit(language)}.", soft_wrap=True)
     if status.running is not None:
         console.print(running_line(status.running), soft_wrap=True, markup=False, highlight=False)
     if status.last_run is None:
@@ -184,6 +189,11 @@ def books_table(books: list[BookStatus], projects_dir: Path) -> Table:
                             ("last run", "left")):
         table.add_column(column, justify=justify)
     for book in books:
-        table.add_row(book.title, book.project, f"{book.written}/{book.planned}", f"{book.words:,}",
+        table.add_row(book.title, book.project, f"{book.written}/{book.planned}", _length_cell(book),
                       _last_run_cell(book))
     return table
+
+
+def _length_cell(book: BookStatus) -> str:
+    """A book's length in its words column: "12,345", or "12,345 chars" for a book counted in characters."""
+    return f"{book.words:,}" if book.unit == "words" else f"{book.words:,} {book.unit}"
