@@ -31,6 +31,7 @@ SECTIONS: dict[str, str] = {
 _HEADING_ALIASES = {"threads": "threads", "open threads": "threads", "open thread": "threads",
                     "character": "characters", "place": "places", "object": "objects"}
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _NAME_END = re.compile(r"\s+[—–-]\s+|[—–:(,;]|\s+-\s*")
 _WRITING = threading.Lock()  # chapters reviewed in parallel add their facts one at a time
@@ -57,14 +58,33 @@ def _item_text(line: str) -> str:
     return " ".join(_BULLET.sub("", line, count=1).split())
 
 
+def _prose_lines(lines: list[str]) -> list[bool]:
+    """For each line, whether it is outside a code fence and an HTML comment (where a `#` is text)."""
+    outside, fence, comment = [], "", False
+    for line in lines:
+        stripped = line.strip()
+        opens = _FENCE.match(line)
+        outside.append(not fence and not comment and not opens and not stripped.startswith("<!--"))
+        if fence and stripped.startswith(fence):
+            fence = ""
+        elif not fence and not comment and opens:
+            fence = opens.group(1)
+        elif not fence and "<!--" in stripped:
+            comment = "-->" not in stripped.split("<!--", 1)[1]
+        elif comment and "-->" in stripped:
+            comment = False
+    return outside
+
+
 def parse_ledger(lines: list[str]) -> list[Section]:
-    """The ledger's sections, in file order; lines before the first heading belong to none."""
+    """The ledger's sections, in file order; lines before the first heading belong to none. A `#` line
+    in a code fence or an HTML comment is text, not a heading."""
     sections: list[Section] = []
-    for index, line in enumerate(lines):
-        heading = _HEADING.match(line)
+    for index, (line, prose) in enumerate(zip(lines, _prose_lines(lines))):
+        heading = _HEADING.match(line) if prose else None
         if heading:
             sections.append(Section(_section_key(heading.group(2)), index))
-        elif line.strip() and sections:
+        elif line.strip() and sections and prose:
             _add_line(sections[-1], index, line)
     return sections
 
