@@ -171,7 +171,8 @@ def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str,
         if not added:
             return []
         try:
-            project.write(LEDGER_FILE, "".join(_insert(lines, sections, added, _newline(text))), "overwrite")
+            extended = fold(_insert(lines, sections, added, _newline(text)), _newline(text))
+            project.write(LEDGER_FILE, "".join(extended), "overwrite")
         except ProjectError:  # a link: never written through
             return []
         return added
@@ -268,3 +269,48 @@ def ledger_for(project: Project, filename: str, budget_tokens: int = 600) -> str
         if count_text(_render(filename, trial, ledger)) <= budget_tokens:
             picked = trial
     return _render(filename, picked, ledger) if picked else ""
+
+
+# --- keeping it bounded: `- Earlier (N items): ...` ----------------------------------------------
+
+MAX_ITEMS = 400  # past this many items, the oldest of each long section are folded into one line
+KEEP = MAX_ITEMS // 5  # items a section keeps as they are (its newest), besides its folded line
+SUMMARY_CHARS = 240
+_FOLDED = re.compile(r"^Earlier \((\d+) items?\): ")
+
+
+def _count(item: str) -> int:
+    folded = _FOLDED.match(item)
+    return int(folded.group(1)) if folded else 1
+
+
+def _summary(items: list[str], newline: str) -> str:
+    count = sum(_count(item) for item in items)
+    text = "; ".join(_FOLDED.sub("", item) for item in items)
+    short = text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rstrip() + "…"
+    return f"- Earlier ({count} items): {short}{newline}"
+
+
+def fold(lines: list[str], newline: str) -> list[str]:
+    """`lines` of the ledger, with the oldest items of each section over KEEP folded into one line
+    when the ledger holds more than MAX_ITEMS items (as they are otherwise)."""
+    sections = [section for section in parse_ledger(lines) if section.key]
+    if sum(len(section.items) for section in sections) <= MAX_ITEMS:
+        return lines
+    dropped: set[int] = set()
+    summaries: dict[int, str] = {}
+    for section in sections:
+        extra = len(section.items) - KEEP
+        if extra < 1:
+            continue
+        start, spans = section.heading + 1, []
+        for last, text in section.items[:extra + 1]:  # extra + 1 items become one line
+            spans.append((start, last, text))
+            start = last + 1
+        summaries[spans[0][0]] = _summary([text for _, _, text in spans], newline)
+        dropped.update(index for first, last, _ in spans for index in range(first, last + 1))
+    result = []
+    for index, line in enumerate(lines):
+        result += [summaries[index]] if index in summaries else []
+        result += [] if index in dropped else [line]
+    return result
