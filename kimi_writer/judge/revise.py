@@ -206,7 +206,7 @@ class Reviser:
             if not replace_chapter(self.project, name, new_text, self.load_state, expected):
                 revision.outcome = "edited"
                 revision.detail = (f"the author changed it during the revision: their text stays; round {number}'s "
-                                   f"version ({new_review.overall:.1f}) is saved as {self.project.relative_name(kept)}")
+                                   f"version ({new_review.overall:.1f}) is saved in {self.project.relative_name(kept.parent)}/")
                 return
             record_review(self.project, new_review, self.load_state, replaced=True)
             text, review, expected = new_text, new_review, edits.content_hash(new_text)
