@@ -116,7 +116,7 @@ def replace_chapter(project: Project, name: str, text: str, load_state: StateLoa
         current = project.read_bytes_if_file(name)
         if current is None or edits.bytes_hash(current) != expected:
             return False
-        project.write(name, text, "overwrite")
+        project.write(name, text, "overwrite", bytes_kept=True)  # the original's bytes are its first version
         state, _ = load_state(project)
         if state is not None and name in state.file_hashes:
             state.file_hashes[name] = edits.remember(project, name)
