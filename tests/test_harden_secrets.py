@@ -72,3 +72,15 @@ def test_review_refuses_a_continuity_md_that_is_a_link_to_a_chapter(tmp_path, se
     assert result.returncode == 2
     assert "continuity.md" in result.stderr and "is a link" in result.stderr and "Traceback" not in result.stderr
     assert (root / "chapter_1.md").read_bytes() == chapter and server.requests == []
+
+
+def test_status_lint_and_review_print_no_escape_from_titles_names_or_quotes(tmp_path, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    outline = (root / "outline.md").read_text(encoding="utf-8").replace("The Fog", f"The Fog{HOSTILE}")
+    (root / "outline.md").write_text(outline, encoding="utf-8")
+    (root / "chapter_1.md").write_text("# Chapter 1\n\n" + f"A testament to the fog{HOSTILE}. " * 3 + "\n",
+                                       encoding="utf-8")
+    for args in (("status",), ("lint",), ("review", "--mechanical-only")):
+        result = run_cli(*args, str(root), env={"KIMI_WRITER_API_KEY": ""})
+        assert result.returncode in (0, 1), result.stderr
+        assert unprintable(result.stdout + result.stderr) == [], args

@@ -10,6 +10,7 @@ from ..guard.checks import check_project, warning_lines, warnings_summary
 from ..core.errors import UserError
 from ..options import fail
 from ..guard.style import banned_phrases, lint_project
+from ..core.text import printable
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
 
 
@@ -24,10 +25,10 @@ def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = Non
         raise fail(str(error)) from None
     hits = [(name, hit) for name, found in checked for hit in found]
     for name, hit in hits:
-        typer.echo(f'{name}:{hit.line}: "{hit.phrase}"')
+        typer.echo(printable(f'{name}:{hit.line}: "{hit.phrase}"'))
     warnings = check_project(book_project)
     for line in warning_lines(warnings):
-        typer.echo(line)
+        typer.echo(printable(line))  # quotes of the chapters, which may hold escapes
     chapters = f"{len(checked)} chapter{'s' if len(checked) != 1 else ''}"
     if hits:
         files = len({name for name, _ in hits})

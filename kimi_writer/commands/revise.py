@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..model.api_errors import Scrubber
 from ..model.caller import Caller, FailsAs, Limits
@@ -120,8 +121,9 @@ def _report(book: Project, revisions: list[Revision], settings: Settings, scrub:
         table.add_column(column, justify=justify)
     for r in revisions:
         cost = r.usage.cost(price)
-        result = f"{r.outcome} ({printable(scrub(r.detail))})" if r.detail else r.outcome
-        table.add_row(r.chapter, _score(r.before), _score(r.after), result, str(r.rounds),
+        result = f"{r.outcome} ({scrub(r.detail)})" if r.detail else r.outcome
+        table.add_row(Text(printable(r.chapter)), _score(r.before), _score(r.after), Text(printable(result)),
+                      str(r.rounds),
                       f"{r.usage.prompt_tokens + r.usage.completion_tokens:,}", "—" if cost is None else f"${cost:.4f}")
     out = console()
     out.print(table)

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..book.locate import resume_command
 from ..book.manuscript import chapter_files, project_is_collection
@@ -17,6 +18,7 @@ from ..book.outline import chapter_target, load_outline, part_noun
 from ..book.project import STATE_DIR, FileInfo, PathRefused, Project
 from ..judge.reviews import has_reviews, score_cell
 from ..book.session import STATE_FILE, RunRecord, SessionState
+from ..core.text import printable
 
 
 def load_state(project: Project) -> tuple[SessionState | None, str]:
@@ -52,14 +54,15 @@ def chapter_table(project: Project, chapter_words: int | None = None) -> tuple[T
     for entry in entries:
         info = files.get(entry.number)
         target = chapter_target(project, info.name, chapter_words) if info else (chapter_words or entry.target_words)
-        table.add_row(str(entry.number), entry.title, info.name if info else "not written",
+        name = Text(printable(info.name)) if info else "not written"
+        table.add_row(str(entry.number), Text(printable(entry.title)), name,
                       f"{info.words:,}" if info else "—", f"{target:,}" if target else "—",
                       *([score_cell(project, info.name) if info else "—"] if scored else []),
                       _modified(project, info) if info else "—")
     planned = {entry.number for entry in entries}
     for number, info in sorted(files.items()):
         if number not in planned:
-            table.add_row(str(number), "(not in the outline)", info.name, f"{info.words:,}", "—",
+            table.add_row(str(number), "(not in the outline)", Text(printable(info.name)), f"{info.words:,}", "—",
                           *([score_cell(project, info.name)] if scored else []), _modified(project, info))
     written = len(planned & set(files))
     return table, len(planned), written, sum(info.words for info in files.values())
@@ -93,7 +96,7 @@ def print_status(project: Project, console: Console, chapter_words: int | None =
         console.print(f"Last run: {why or 'no run recorded yet'}.", soft_wrap=True)
     else:
         console.print(_run_line(state.runs[-1]), soft_wrap=True, markup=False)
-        console.print(f"  {state.runs[-1].outcome}", soft_wrap=True, markup=False)
+        console.print(f"  {printable(state.runs[-1].outcome)}", soft_wrap=True, markup=False)
     if planned and written == planned and state is not None and state.runs \
             and state.runs[-1].outcome.startswith(FINISHED):
         console.print(f"The book is finished: all {planned} planned {parts} are written.", soft_wrap=True)
