@@ -116,11 +116,17 @@ def replace_chapter(project: Project, name: str, text: str, load_state: StateLoa
         current = project.read_bytes_if_file(name)
         if current is None or edits.bytes_hash(current) != expected:
             return False
-        project.write(name, text, "overwrite", bytes_kept=True)  # the original's bytes are its first version
         state, _ = load_state(project)
-        if state is not None and name in state.file_hashes:
+        tracked = state is not None and name in state.file_hashes
+        if tracked:  # saved first: a crash before the state is saved again leaves a state that knows both texts
+            state.replacing[name] = state.file_hashes[name]
+            state.file_hashes[name] = edits.content_hash(text)
+            state.save(project.root)
+        project.write(name, text, "overwrite", bytes_kept=True)  # the original's bytes are its first version
+        if tracked:
             state.file_hashes[name] = edits.remember(project, name)
             state.written[name] = len(text.split())
+            state.replacing.pop(name, None)
             state.save(project.root)
         return True
 
