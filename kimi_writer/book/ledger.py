@@ -247,9 +247,9 @@ def _candidates(ledger: dict[str, list[str]], synopsis: str) -> list[tuple[str, 
 
 def _render(filename: str, picked: list[tuple[str, str]], ledger: dict[str, list[str]]) -> str:
     """The excerpt, sections in the ledger's order and items in the file's order."""
-    sections = []
+    sections, chosen = [], set(picked)
     for key, heading in SECTIONS.items():
-        items = [item for item in ledger.get(key, []) if (key, item) in picked]
+        items = [item for item in ledger.get(key, []) if (key, item) in chosen]
         if items:
             sections.append({"heading": heading, "entries": items})
     return render("ledger_excerpt.md.j2", filename=filename, sections=sections)
@@ -262,12 +262,15 @@ def ledger_for(project: Project, filename: str, budget_tokens: int = 600) -> str
     if not any(ledger.values()):
         return ""
     picked: list[tuple[str, str]] = []
+    seen, used = set(), 0  # linear: an item that alone overflows what is left is never rendered
     for candidate in _candidates(ledger, chapter_synopsis(project, filename)):
-        if candidate in picked:
+        if candidate in seen or used + count_text(candidate[1]) > budget_tokens:
             continue
         trial = picked + [candidate]
-        if count_text(_render(filename, trial, ledger)) <= budget_tokens:
-            picked = trial
+        size = count_text(_render(filename, trial, ledger))
+        if size <= budget_tokens:
+            picked, used = trial, size
+            seen.add(candidate)
     return _render(filename, picked, ledger) if picked else ""
 
 
