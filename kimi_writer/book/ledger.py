@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .outline import chapter_number, load_outline
@@ -32,6 +33,7 @@ _HEADING_ALIASES = {"threads": "threads", "open threads": "threads", "open threa
                     "character": "characters", "place": "places", "object": "objects"}
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_WORD = re.compile(r"\w+")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _NAME_END = re.compile(r"\s+[—–-]\s+|[—–:(,;]|\s+-\s*")
 _WRITING = threading.Lock()  # chapters reviewed in parallel add their facts one at a time
@@ -223,8 +225,23 @@ def _named_in(item: str, text: str) -> bool:
 def _capitalized_in(word: str, text: str) -> bool:
     """Whether `word` is in `text` as a whole word written with a capital (any case otherwise):
     "MARA" matches "Mara", "Will" does not match "will"."""
+    if _WORD.fullmatch(word):  # one plain word: looked up, not compiled (thousands of items, one synopsis)
+        return word.lower() in _capitalized_words(text)
+    if not {part.lower() for part in _WORD.findall(word)} <= _words(text):
+        return False  # a word of it is not in the text at all
     pattern = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)", re.I)
     return any(match.group(0)[:1].isupper() for match in pattern.finditer(text))
+
+
+@lru_cache(maxsize=8)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(found.lower() for found in _WORD.findall(text))
+
+
+@lru_cache(maxsize=8)
+def _capitalized_words(text: str) -> frozenset[str]:
+    """The words of `text` (lower-cased) that appear at least once with a capital."""
+    return frozenset(found.group(0).lower() for found in _WORD.finditer(text) if found.group(0)[:1].isupper())
 
 
 def chapter_synopsis(project: Project, filename: str) -> str:
