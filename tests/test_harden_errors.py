@@ -122,3 +122,24 @@ def test_a_full_disk_when_taking_the_lock_leaves_no_lock(tmp_path, server, run_c
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
     no_leftovers(root)
     assert server.requests == []
+
+
+def test_a_revision_cut_short_while_saving_the_session_is_never_taken_for_the_authors_edit(tmp_path, server,
+                                                                                           run_cli):
+    from tests.conftest import user_message
+
+    chapter = "# Chapter 1: The Fog\n\nThe fog came up the river at dusk.\n"
+    server.add(Turn(reasoning="r", tool_calls=[tool_call("create_project", project_name="Cut")]),
+               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="outline.md",
+                                                         content="# Outline\n\n1. The Fog: a body.\n")]),
+               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="chapter_01.md", content=chapter)]))
+    assert run_cli("write", "x", "--max-iterations", "3").returncode == 3
+    root = tmp_path / "projects" / "Cut"
+    assert (root / ".kimi_writer" / "session.json").stat().st_size > 4_000  # larger than the limit below
+    server.add(scored(5), Turn(content="# Chapter 1: The Fog\n\nBetter.\n", usage=(2_000, 500)), scored(8))
+    cut = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1", preexec_fn=small_disk(3_000))
+    assert "Traceback" not in cut.stderr and cut.returncode == 4, cut.stdout + cut.stderr
+    server.add(Turn(content="done"))
+    resumed = run_cli("write", "--recover", str(root))
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "chapter_01.md: changed" not in user_message(server.requests[-1], "[Resumed]")

@@ -147,3 +147,26 @@ def test_reviews_are_kept_by_the_path_in_the_project_and_old_keys_are_read(tmp_p
     again = run_cli("revise", str(root), "--chapters", "2", "--below", "7")
     assert again.returncode == 0 and len(server.requests) == 5, again.stdout + again.stderr
     assert "7.0" in row(again.stdout, "chapter_02.md") and "good enough" in row(again.stdout, "chapter_02.md")
+
+
+def test_the_planner_cannot_overwrite_a_chapter_that_is_not_utf8(tmp_path, server, run_cli):
+    from tests.conftest import tool_results
+    from tests.scripted_server import Turn, tool_call
+
+    root = tmp_path / "projects" / "Latin"
+    original = b"# Chapter 1\n\nCaf\xe9 at dusk.\n"
+
+    def author_saves_in_latin1(body: dict) -> None:
+        if len(server.requests) == 2:  # after the chapter was created, before the planner overwrites it
+            (root / "chapter_01.md").write_bytes(original)
+
+    server.responder = author_saves_in_latin1
+    server.add(Turn(reasoning="r", tool_calls=[tool_call("create_project", project_name="Latin")]),
+               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="chapter_01.md", content="# One\n")]),
+               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="chapter_01.md",
+                                                         content="# Chapter 1\n\nNew.\n", mode="overwrite")]),
+               Turn(content="done"))
+    result = run_cli("write", "x")
+    assert result.returncode == 0, result.stderr
+    assert (root / "chapter_01.md").read_bytes() == original
+    assert "is not UTF-8 text" in tool_results(server)["call_3"]

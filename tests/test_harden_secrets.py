@@ -72,3 +72,35 @@ def test_review_refuses_a_continuity_md_that_is_a_link_to_a_chapter(tmp_path, se
     assert result.returncode == 2
     assert "continuity.md" in result.stderr and "is a link" in result.stderr and "Traceback" not in result.stderr
     assert (root / "chapter_1.md").read_bytes() == chapter and server.requests == []
+
+
+def test_status_lint_and_review_print_no_escape_from_titles_names_or_quotes(tmp_path, run_cli):
+    root = write_sample_book(tmp_path / "projects")
+    outline = (root / "outline.md").read_text(encoding="utf-8").replace("The Fog", f"The Fog{HOSTILE}")
+    (root / "outline.md").write_text(outline, encoding="utf-8")
+    (root / "chapter_1.md").write_text("# Chapter 1\n\n" + f"A testament to the fog{HOSTILE}. " * 3 + "\n",
+                                       encoding="utf-8")
+    for args in (("status",), ("lint",), ("review", "--mechanical-only")):
+        result = run_cli(*args, str(root), env={"KIMI_WRITER_API_KEY": ""})
+        assert result.returncode in (0, 1), result.stderr
+        assert unprintable(result.stdout + result.stderr) == [], args
+
+
+def test_a_key_echoed_by_the_critic_in_the_loop_reaches_neither_the_session_nor_the_planner(tmp_path, server,
+                                                                                            run_cli):
+    from tests.scripted_server import ScriptedServer
+    from tests.test_review import review_turn
+    from tests.test_review_loop import book_turns
+
+    with ScriptedServer(models=["critic-1"]) as critic:
+        server.add(*book_turns())
+        critic.add(review_turn(reasons={"prose": f"my key is {CRITIC_KEY}"},
+                               continuity_issues=[{"quote": "fog", "contradicts": f"key {TEST_KEY}"}]))
+        result = run_cli("write", "A one-chapter mystery", "--review", "auto", "--critic-model", "critic-1",
+                         "--critic-base-url", critic.base_url, env={"KIMI_WRITER_CRITIC_API_KEY": CRITIC_KEY})
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = tmp_path / "projects" / "Lamps"
+    planner_requests = str(server.requests)
+    assert "my key is sk-…" in planner_requests  # the review reached the planner, scrubbed
+    for key in (CRITIC_KEY, TEST_KEY):
+        assert key not in every_file(root) and key not in planner_requests

@@ -37,3 +37,15 @@ def test_rendering_a_paragraph_of_brackets_is_linear():
     assert_linear(one_paragraph_of_brackets, 12_750)
     html = chapter_html(Manuscript("B", [Chapter("c.md", "C", "# C\n\n" + "[" * 1_000 + "x]\n", 1)]))[0]
     assert "[" * 1_000 + "x]" in html  # the brackets are text, all of them
+
+
+def ledger_of(tmp_path, items: int):
+    from bench.hardening import ledger_book
+    from kimi_writer.book.ledger import ledger_for
+
+    project = ledger_book(tmp_path / f"ledger_{items}", items)
+    return lambda: ledger_for(project, "chapter_01.md")
+
+
+def test_building_the_ledger_excerpt_is_linear(tmp_path):
+    assert_linear(lambda items: ledger_of(tmp_path, items), 2_250)

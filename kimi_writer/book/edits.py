@@ -85,3 +85,14 @@ def accept(project: Project, hashes: dict[str, str], edits: list[Edit]) -> None:
             hashes.pop(edit.name, None)
         else:
             hashes[edit.name] = remember(project, edit.name)
+
+
+def settle(project: Project, hashes: dict[str, str], replacing: dict[str, str]) -> None:
+    """After a run stopped while a revision replaced files (`replacing`: file -> its hash before): a
+    file still as it was before is the agent's again (`hashes` named the new text), a replaced one
+    gets its snapshot; neither is taken for the author's edit."""
+    for name, before in replacing.items():
+        current = _read(project, name)
+        if current is not None and content_hash(current) in (before, hashes.get(name)):
+            hashes[name] = remember(project, name)
+    replacing.clear()

@@ -32,6 +32,8 @@ SECTIONS: dict[str, str] = {
 _HEADING_ALIASES = {"threads": "threads", "open threads": "threads", "open thread": "threads",
                     "character": "characters", "place": "places", "object": "objects"}
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_WORD = re.compile(r"\w+")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _NAME_END = re.compile(r"\s+[—–-]\s+|[—–:(,;]|\s+-\s*")
 _WRITING = threading.Lock()  # chapters reviewed in parallel add their facts one at a time
@@ -58,14 +60,33 @@ def _item_text(line: str) -> str:
     return " ".join(_BULLET.sub("", line, count=1).split())
 
 
+def _prose_lines(lines: list[str]) -> list[bool]:
+    """For each line, whether it is outside a code fence and an HTML comment (where a `#` is text)."""
+    outside, fence, comment = [], "", False
+    for line in lines:
+        stripped = line.strip()
+        opens = _FENCE.match(line)
+        outside.append(not fence and not comment and not opens and not stripped.startswith("<!--"))
+        if fence and stripped.startswith(fence):
+            fence = ""
+        elif not fence and not comment and opens:
+            fence = opens.group(1)
+        elif not fence and "<!--" in stripped:
+            comment = "-->" not in stripped.split("<!--", 1)[1]
+        elif comment and "-->" in stripped:
+            comment = False
+    return outside
+
+
 def parse_ledger(lines: list[str]) -> list[Section]:
-    """The ledger's sections, in file order; lines before the first heading belong to none."""
+    """The ledger's sections, in file order; lines before the first heading belong to none. A `#` line
+    in a code fence or an HTML comment is text, not a heading."""
     sections: list[Section] = []
-    for index, line in enumerate(lines):
-        heading = _HEADING.match(line)
+    for index, (line, prose) in enumerate(zip(lines, _prose_lines(lines))):
+        heading = _HEADING.match(line) if prose else None
         if heading:
             sections.append(Section(_section_key(heading.group(2)), index))
-        elif line.strip() and sections:
+        elif line.strip() and sections and prose:
             _add_line(sections[-1], index, line)
     return sections
 
@@ -152,7 +173,8 @@ def add_facts(project: Project, facts: list[tuple[str, str]]) -> list[tuple[str,
         if not added:
             return []
         try:
-            project.write(LEDGER_FILE, "".join(_insert(lines, sections, added, _newline(text))), "overwrite")
+            extended = fold(_insert(lines, sections, added, _newline(text)), _newline(text))
+            project.write(LEDGER_FILE, "".join(extended), "overwrite")
         except ProjectError:  # a link: never written through
             return []
         return added
@@ -297,3 +319,48 @@ def ledger_for(project: Project, filename: str, budget_tokens: int = 600, nearby
     while picked and count_text(_render(filename, picked, ledger)) > budget_tokens:
         picked.pop()  # the sum of the items' counts is an estimate: the whole is counted once
     return _render(filename, picked, ledger) if picked else ""
+
+
+# --- keeping it bounded: `- Earlier (N items): ...` ----------------------------------------------
+
+MAX_ITEMS = 400  # past this many items, the oldest of each long section are folded into one line
+KEEP = MAX_ITEMS // 5  # items a section keeps as they are (its newest), besides its folded line
+SUMMARY_CHARS = 240
+_FOLDED = re.compile(r"^Earlier \((\d+) items?\): ")
+
+
+def _count(item: str) -> int:
+    folded = _FOLDED.match(item)
+    return int(folded.group(1)) if folded else 1
+
+
+def _summary(items: list[str], newline: str) -> str:
+    count = sum(_count(item) for item in items)
+    text = "; ".join(_FOLDED.sub("", item) for item in items)
+    short = text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rstrip() + "…"
+    return f"- Earlier ({count} items): {short}{newline}"
+
+
+def fold(lines: list[str], newline: str) -> list[str]:
+    """`lines` of the ledger, with the oldest items of each section over KEEP folded into one line
+    when the ledger holds more than MAX_ITEMS items (as they are otherwise)."""
+    sections = [section for section in parse_ledger(lines) if section.key]
+    if sum(len(section.items) for section in sections) <= MAX_ITEMS:
+        return lines
+    dropped: set[int] = set()
+    summaries: dict[int, str] = {}
+    for section in sections:
+        extra = len(section.items) - KEEP
+        if extra < 1:
+            continue
+        start, spans = section.heading + 1, []
+        for last, text in section.items[:extra + 1]:  # extra + 1 items become one line
+            spans.append((start, last, text))
+            start = last + 1
+        summaries[spans[0][0]] = _summary([text for _, _, text in spans], newline)
+        dropped.update(index for first, last, _ in spans for index in range(first, last + 1))
+    result = []
+    for index, line in enumerate(lines):
+        result += [summaries[index]] if index in summaries else []
+        result += [] if index in dropped else [line]
+    return result

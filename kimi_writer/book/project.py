@@ -108,7 +108,8 @@ def _read_exact(path: Path, name: str) -> str:
         with open(path, encoding="utf-8", newline="") as handle:
             return handle.read()
     except UnicodeDecodeError:
-        raise ProjectError(f"{name} is not UTF-8 text; replace it with mode 'overwrite'") from None
+        raise ProjectError(f"{name} is not UTF-8 text; kimi-writer leaves it as it is, so that none of its "
+                           "bytes are lost: write to another file") from None
 
 
 def _resolved(path: Path) -> Path | None:
@@ -285,13 +286,16 @@ class Project:
     def relative_name(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def write(self, filename: str, content: str, mode: str) -> tuple[str, int]:
-        """Write `content` by `mode` (create|append|overwrite); returns (name, words in the file)."""
+    def write(self, filename: str, content: str, mode: str, bytes_kept: bool = False) -> tuple[str, int]:
+        """Write `content` by `mode` (create|append|overwrite); returns (name, words in the file). A file
+        that is not UTF-8 is never overwritten unless its exact bytes were kept elsewhere (`bytes_kept`)."""
         path = self.resolve(filename)
         name = self.relative_name(path)
         self.refuse_link(filename)
         if path.is_dir():
             raise FileExistsError(f"{name} is a folder, not a file")
+        if mode == "overwrite" and not bytes_kept and path.is_file():
+            self._text(path, name)  # ProjectError when it is not UTF-8: its bytes would be lost
         if mode == "create" and path.exists():
             raise FileExistsError(
                 f"{name} already exists; use mode 'append' to add to it or 'overwrite' to replace it"

@@ -92,6 +92,7 @@ class SessionState(BaseModel):
     usage: UsageTotals = Field(default_factory=UsageTotals)
     written: dict[str, int] = Field(default_factory=dict)  # files written, words now in each
     file_hashes: dict[str, str] = Field(default_factory=dict)  # sha256 of each file as the agent left it
+    replacing: dict[str, str] = Field(default_factory=dict)  # file -> its hash before a revision replaces it
     chapter_summaries: dict[str, str] = Field(default_factory=dict)  # chapter file -> short summary
     model: str
     base_url: str

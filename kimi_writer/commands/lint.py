@@ -15,6 +15,7 @@ from ..guard.style import banned_phrases
 from ..options import fail
 from ..book.manuscript import project_is_collection
 from ..book.outline import part_noun
+from ..core.text import printable
 from .arguments import ProjectArgument, ProjectsDirOption, open_project
 
 
@@ -35,7 +36,7 @@ def lint_command(project: ProjectArgument, projects_dir: ProjectsDirOption = Non
         typer.echo(report.model_dump_json(indent=2))
         raise typer.Exit(report.exit_code)
     for line in warning_lines(checked):
-        typer.echo(line)
+        typer.echo(printable(line))  # quotes of the chapters, which may hold escapes
     typer.echo(_summary(checked, len(banned_phrases(book_project)), project_is_collection(book_project)), err=True)
     raise typer.Exit(report.exit_code)
 

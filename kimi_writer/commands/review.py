@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..model.api_errors import Scrubber
 from ..guard.checks import ChapterChecks, warning_lines
@@ -89,11 +90,11 @@ def _mechanical(book: Project, names: list[str], settings: Settings) -> int:
     for column in ("chapter", "words", "flags", "slop index"):
         table.add_column(column, justify="left" if column == "chapter" else "right")
     for report in checked:
-        table.add_row(report.name, f"{report.words:,}", str(report.flag_count), f"{report.slop_index:.1f}")
+        table.add_row(Text(printable(report.name)), f"{report.words:,}", str(report.flag_count), f"{report.slop_index:.1f}")
     out = console()
     out.print(table)
     for line in warning_lines(checked):
-        out.print(line, soft_wrap=True, markup=False, highlight=False)
+        out.print(printable(line), soft_wrap=True, markup=False, highlight=False)
     return int(ExitCode.FINISHED)
 
 
@@ -185,7 +186,7 @@ def review_table(book: Project, names: list[str], results: list[Review | Unrevie
     for name, result in zip(names, results):
         if isinstance(result, Review):
             weakest = ", ".join(f"{key} {score}" for key, score, _ in result.weakest())
-            table.add_row(name, f"{result.overall:.1f}", weakest)
+            table.add_row(Text(printable(name)), f"{result.overall:.1f}", weakest)
         else:
-            table.add_row(name, "not reviewed", printable(scrub(result.reason)))
+            table.add_row(Text(printable(name)), "not reviewed", Text(printable(scrub(result.reason))))
     return table

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..book.authored import author_files
 from ..model.api_errors import Scrubber
@@ -170,8 +171,9 @@ def _report(book: Project, revisions: list[Revision], settings: Settings, scrub:
         table.add_column(column, justify=justify)
     for r in revisions:
         cost = r.usage.cost(price)
-        result = f"{r.outcome} ({printable(scrub(r.detail))})" if r.detail else r.outcome
-        table.add_row(r.chapter, _score(r.before), _score(r.after), result, str(r.rounds),
+        result = f"{r.outcome} ({scrub(r.detail)})" if r.detail else r.outcome
+        table.add_row(Text(printable(r.chapter)), _score(r.before), _score(r.after), Text(printable(result)),
+                      str(r.rounds),
                       f"{r.usage.prompt_tokens + r.usage.completion_tokens:,}", "—" if cost is None else f"${cost:.4f}")
     out = console()
     out.print(table)

@@ -277,6 +277,7 @@ def _recovered_run(settings: Settings, argument: str, note: str | None, display:
                                  reviews(settings), book_language(found.project)))
     if found.state is not None:
         state = found.state
+        edits.settle(found.project, state.file_hashes, state.replacing)  # a revision cut short by a crash
         author_edits = edits.find_edits(found.project, state.file_hashes)
         resume_note = recovery.recovery_message(found.project, found.summary, note, author_edits,
                                                 after_plan=state.plan_only and not settings.plan_only)

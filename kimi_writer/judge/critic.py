@@ -91,6 +91,12 @@ class NewFact(BaseModel):
     section: SECTION_NAMES
     fact: str
 
+    @field_validator("section", mode="before")
+    @classmethod
+    def _any_case(cls, section: object) -> object:
+        """"Characters" is "characters"."""
+        return section.strip().lower() if isinstance(section, str) else section
+
 
 class ReviewArgs(BaseModel):
     """Submit your review of the chapter: nine scores, reasons, notes, continuity issues and new facts."""

@@ -123,11 +123,17 @@ def replace_chapter(project: Project, name: str, text: str, load_state: StateLoa
         current = project.read_bytes_if_file(name)
         if current is None or edits.bytes_hash(current) != expected:
             return False
-        project.write(name, text, "overwrite")
         state, _ = load_state(project)
-        if state is not None and name in state.file_hashes:
+        tracked = state is not None and name in state.file_hashes
+        if tracked:  # saved first: a crash before the state is saved again leaves a state that knows both texts
+            state.replacing[name] = state.file_hashes[name]
+            state.file_hashes[name] = edits.content_hash(text)
+            state.save(project.root)
+        project.write(name, text, "overwrite", bytes_kept=True)  # the original's bytes are its first version
+        if tracked:
             state.file_hashes[name] = edits.remember(project, name)
             state.written[name] = len(text.split())
+            state.replacing.pop(name, None)
             state.save(project.root)
         return True
 
@@ -213,7 +219,7 @@ class Reviser:
             if not replace_chapter(self.project, name, new_text, self.load_state, expected):
                 revision.outcome = "edited"
                 revision.detail = (f"the author changed it during the revision: their text stays; round {number}'s "
-                                   f"version ({new_review.overall:.1f}) is saved as {self.project.relative_name(kept)}")
+                                   f"version ({new_review.overall:.1f}) is saved in {self.project.relative_name(kept.parent)}/")
                 return
             record_review(self.project, new_review, self.load_state, replaced=True)
             text, review, expected = new_text, new_review, edits.content_hash(new_text)

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..book import lock
 from ..book.language import book_language
@@ -22,6 +23,7 @@ from ..judge.reviews import has_reviews, is_stale, load_review
 from ..book.session import STATE_FILE, RunRecord, SessionState
 from ..core.language import amount, language_name, unit, unit_name
 from .shapes import BookStatus, PartStatus, RunStatus, Running
+from ..core.text import printable
 
 
 def load_state(project: Project) -> tuple[SessionState | None, str]:
@@ -78,10 +80,12 @@ def parts_of(project: Project, chapter_words: int | None = None) -> list[PartSta
                     for number, info in sorted(files.items()) if number not in planned]
 
 
-def _cells(project: Project, part: PartStatus, scored: bool) -> list[str]:
+def _cells(project: Project, part: PartStatus, scored: bool) -> list[str | Text]:
+    """A part's row; its title and file as printable text (a file name may hold escapes)."""
     score = ("stale" if part.stale else f"{part.score:.1f}" if part.score is not None else "—")
-    return [str(part.number), part.title if part.planned else "(not in the outline)",
-            (f"{part.file} (author's)" if part.author else part.file) if part.file else "not written",
+    file = (f"{part.file} (author's)" if part.author else part.file) if part.file else "not written"
+    return [str(part.number), Text(printable(part.title or "")) if part.planned else "(not in the outline)",
+            Text(printable(file)),
             f"{part.words:,}" if part.words is not None else "—", f"{part.target:,}" if part.target else "—",
             *([score] if scored else []), _modified(project, part.file) if part.file else "—"]
 
@@ -162,7 +166,7 @@ def print_status(project: Project, console: Console, chapter_words: int | None =
         console.print(f"Last run: {status.state_problem}.", soft_wrap=True)
     else:
         console.print(_run_line(status.last_run), soft_wrap=True, markup=False)
-        console.print(f"  {status.last_run.outcome}", soft_wrap=True, markup=False)
+        console.print(f"  {printable(status.last_run.outcome)}", soft_wrap=True, markup=False)
     if status.finished:
         console.print(f"The book is finished: all {planned} planned {parts} are written.", soft_wrap=True)
         console.print(f"Export it with: {status.next}", soft_wrap=True, markup=False)
