@@ -96,7 +96,7 @@ def test_the_authors_edits_win_on_the_next_run(server, run_cli, tmp_path):
                             "* MARA QUILL: lost the brass key in the harbour!")
     (project / "continuity.md").write_text(edited, encoding="utf-8")
     server.add(Turn(content="done"))
-    assert run_cli("write", "--recover", str(project), "--max-iterations", "1").returncode == 0
+    assert run_cli("write", "--recover", str(project), "--max-iterations", "1").returncode == 6  # chapters unwritten (issue 29)
     messages = server.requests[0]["messages"]
     assert "`continuity.md`" in messages[0]["content"] and "## Open threads" in messages[0]["content"]
     context = messages[-1]["content"]
@@ -113,7 +113,7 @@ def test_a_ledger_linked_outside_is_never_read(server, run_cli, tmp_path):
     system, request = _draft(run_cli, "1")
     assert "SECRET-OUTSIDE-LEDGER" not in system + request and "Continuity ledger" not in request
     server.add(Turn(content="done"))
-    assert run_cli("write", "--recover", str(project), "--max-iterations", "1").returncode == 0
+    assert run_cli("write", "--recover", str(project), "--max-iterations", "1").returncode == 6  # chapters unwritten (issue 29)
     sent = json.dumps(server.requests, ensure_ascii=False)
     assert "SECRET-OUTSIDE-LEDGER" not in sent and "continuity" not in sent
 

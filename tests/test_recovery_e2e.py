@@ -73,7 +73,7 @@ def test_compression_under_a_tiny_token_limit_keeps_every_tool_result(server, ru
         Turn(content="done", usage=(1900, 5)),
     )
     result = run_cli("write", "x", "--token-limit", "4000", "--compress-at", "2500", "--context", "full")
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 6, result.stdout + result.stderr  # chapters unwritten (issue 29)
     assert "Compressing" in result.stdout
     summary_request, after = server.requests[3], server.requests[4]
     assert "tools" not in summary_request and summary_request["max_tokens"] <= 1000
@@ -98,7 +98,7 @@ def test_recover_from_a_summary_written_by_the_original_script(server, run_cli, 
     server.add(tool_turn(tool_call("write_file", filename="chapter_02.md", content="Two.\n")), Turn(content="done"))
 
     result = run_cli("write", "--recover", str(project / ".context_summary_20250101_120000.md"))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 6, result.stderr  # chapters unwritten (issue 29)
     first = server.requests[0]["messages"]
     assert [m["role"] for m in first[:2]] == ["system", "user"]
     note = first[1]["content"]
@@ -145,7 +145,7 @@ def test_context_overflow_400_compresses_and_retries_once(server, run_cli, tmp_p
         Turn(content="done"),
     )
     result = run_cli("write", "x", "--context", "full")
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 6, result.stdout + result.stderr  # chapters unwritten (issue 29)
     assert "over the model's token limit" in result.stdout
     retried = server.requests[5]["messages"]
     assert "Summary after overflow." in retried[2]["content"]

@@ -208,7 +208,7 @@ def test_compress_context_keeps_recent_turns_whole(server, run_cli, tmp_path):
         Turn(content="done"),
     )
     result = run_cli("write", "x", "--context", "full")
-    assert result.returncode == 6, result.stderr  # planned chapters unwritten (issue 29)
+    assert result.returncode == 6, result.stderr  # chapters unwritten (issue 29)
     summary_request = server.requests[4]
     assert "tools" not in summary_request
     assert "## Characters and world" in summary_request["messages"][1]["content"]
