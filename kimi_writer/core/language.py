@@ -189,5 +189,8 @@ def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
         return by_script
     if _looks_english(sample):
         return "en"
-    found, confidence = _identifier().classify(sample)
+    try:
+        found, confidence = _identifier().classify(sample)
+    except OSError:  # the model unpacks into a temporary file: a full disk or a file-size limit
+        return default
     return str(found) if confidence >= MIN_CONFIDENCE else default
