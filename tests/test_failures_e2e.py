@@ -247,7 +247,7 @@ def test_a_state_that_cannot_be_saved_stops_the_run_and_keeps_the_last_good_one(
     assert "Resume with: kimi-writer write --recover" in result.stdout
     state = json.loads(state_file.read_text())  # the last good state, whole
     assert state["iteration"] == 1 and state["messages"][-1]["role"] == "tool"
-    assert sorted(p.name for p in state_file.parent.iterdir()) == ["events.jsonl", "session.json"]  # no half-written file
+    assert sorted(p.name for p in state_file.parent.iterdir()) == ["book.json", "events.jsonl", "session.json"]  # no half-written file
 
     server.add(Turn(content="done"))
     resumed = run_cli("write", "--recover", str(state_file.parent.parent))
