@@ -105,19 +105,26 @@ def revise_command(
         models = make_models(settings)
         refuse_links(book)
         hold(book, display)
-        reviser = Reviser(book, models, Rules(below, rounds, force, settings.chapter_words), load_state)
-        revise = NoteReviser(reviser, AuthorNote(note, settings.chapter_words)).revise if note else reviser.revise
-        revisions, interrupt = _revise_all(revise, names, set() if force else author_files(book) & set(names),
-                                           settings.parallel)
-        _, problem = summary_file(book)
-        if problem:
-            revisions.append(Revision(REVIEW_FILE, outcome="failed", detail=problem))
-        _tell(display, book, revisions, settings, models.run_usage)
-        if not settings.json_output:
-            _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
-        if interrupt is not None:
-            abandon(interrupt, display)
-        raise typer.Exit(revise_exit(revisions))
+        raise typer.Exit(_revise_book(book, names, models, Rules(below, rounds, force, settings.chapter_words),
+                                      note, settings, display))
+
+
+def _revise_book(book: Project, names: list[str], models: Models, rules: Rules, note: str | None,
+                 settings: Settings, display: Any) -> int:
+    """Revise the chosen chapters (with the author's note, if any), tell how each went, and the exit code."""
+    reviser = Reviser(book, models, rules, load_state)
+    revise = NoteReviser(reviser, AuthorNote(note, settings.chapter_words)).revise if note else reviser.revise
+    protected = set() if rules.force else author_files(book) & set(names)
+    revisions, interrupt = _revise_all(revise, names, protected, settings.parallel)
+    _, problem = summary_file(book)
+    if problem:
+        revisions.append(Revision(REVIEW_FILE, outcome="failed", detail=problem))
+    _tell(display, book, revisions, settings, models.run_usage)
+    if not settings.json_output:
+        _report(book, revisions, settings, Scrubber.from_settings(settings), models.run_usage)
+    if interrupt is not None:
+        abandon(interrupt, display)
+    return revise_exit(revisions)
 
 
 def _revise_all(revise: Callable[[str], Revision], names: list[str], protected: set[str],
