@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..book.edits import bytes_hash
-from ..core.errors import BudgetExceeded
 from ..core.messages import Kind, Message, user
 from ..core.prompts import render
-from .critic import Critic, NotReviewed, Review
+from .critic import Critic, Review
 from .reviews import is_stale, load_review, record_review, save_version
-from .revise import ChapterUsage, Reviser, RevisionFailed, Revision, flags_of, replace_chapter, revision_messages
+from .revise import (ChapterUsage, Reviser, Revision, chapter_story, flags_of, replace_chapter,
+                     revision_messages)
 
 KEPT = "kept (the author's note)"
 
@@ -41,20 +41,7 @@ class NoteReviser:
 
     def revise(self, name: str) -> Revision:
         """The chapter's story; a failure ends it, never the run."""
-        usage = ChapterUsage(self.reviser.models.run_usage)
-        revision = Revision(name, usage=usage.chapter, rounds=1)
-        try:
-            self._revise(name, usage, revision)
-        except NotReviewed as error:
-            revision.outcome, revision.detail = "not reviewed", str(error)
-        except RevisionFailed as error:
-            revision.outcome, revision.detail = "failed", str(error)
-        except BudgetExceeded as error:
-            revision.outcome, revision.detail = "budget", str(error)
-        except OSError as error:  # a full disk, a read-only folder: nothing is replaced unsaved
-            revision.outcome = "failed"
-            revision.detail = f"could not save: {error.strerror or error}; the chapter was left as it was"
-        return revision
+        return chapter_story(self.reviser, name, self._revise, rounds=1)
 
     def _revise(self, name: str, usage: ChapterUsage, revision: Revision) -> None:
         project, models = self.reviser.project, self.reviser.models

@@ -159,20 +159,7 @@ class Reviser:
 
     def revise(self, name: str) -> Revision:
         """The whole story of one chapter; failures end it, never the run."""
-        usage = ChapterUsage(self.models.run_usage)
-        revision = Revision(name, usage=usage.chapter)
-        try:
-            self._revise(name, usage, revision)
-        except NotReviewed as error:
-            revision.outcome, revision.detail = "not reviewed", str(error)
-        except RevisionFailed as error:
-            revision.outcome, revision.detail = "failed", str(error)
-        except BudgetExceeded as error:
-            revision.outcome, revision.detail = "budget", str(error)
-        except OSError as error:  # a full disk, a read-only folder: nothing is replaced unsaved
-            revision.outcome = "failed"
-            revision.detail = f"could not save in {self.project.root}: {error.strerror or error}; the chapter was left as it was"
-        return revision
+        return chapter_story(self, name, self._revise)
 
     def _revise(self, name: str, usage: ChapterUsage, revision: Revision) -> None:
         critic = self.models.critic(usage)
@@ -242,3 +229,24 @@ class Reviser:
             return clean_version(name, text, turn.content)
         except BadVersion as error:
             raise RevisionFailed(str(error)) from None
+
+
+Step = Callable[[str, ChapterUsage, Revision], None]
+
+
+def chapter_story(reviser: Reviser, name: str, step: Step, rounds: int = 0) -> Revision:
+    """One chapter's revision by `step`, its failure told in the Revision (never raised to the run)."""
+    usage = ChapterUsage(reviser.models.run_usage)
+    revision = Revision(name, usage=usage.chapter, rounds=rounds)
+    try:
+        step(name, usage, revision)
+    except NotReviewed as error:
+        revision.outcome, revision.detail = "not reviewed", str(error)
+    except RevisionFailed as error:
+        revision.outcome, revision.detail = "failed", str(error)
+    except BudgetExceeded as error:
+        revision.outcome, revision.detail = "budget", str(error)
+    except OSError as error:  # a full disk, a read-only folder: nothing is replaced unsaved
+        revision.outcome = "failed"
+        revision.detail = f"could not save in {reviser.project.root}: {error.strerror or error}; the chapter was left as it was"
+    return revision
