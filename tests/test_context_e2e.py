@@ -9,6 +9,7 @@ import random
 from tests.conftest import assert_clean_protocol
 from tests.scripted_server import Turn, tool_call
 from tests.test_write_e2e import tool_turn
+from kimi_writer.loop.book_context import CONTEXT_TAIL_WORDS
 
 WORDS = "fog lamp river docks ledger brother clerk bridge dawn pipe coat rain stone bell".split()
 
@@ -60,7 +61,7 @@ def test_chapter_requests_carry_outline_and_previous_tail_and_no_old_text(server
         assert memory.startswith("[Book memory]") and context.startswith("[Book context]")
         assert OUTLINE.strip() in memory and "Hale: an inspector who never smokes." in memory
         if n > 1:
-            assert tail(CHAPTERS[n - 1], 250) in context
+            assert tail(CHAPTERS[n - 1], CONTEXT_TAIL_WORDS) in context
             assert f"End of chapter_{n - 1:02d}.md" in context
         for earlier in range(1, n):
             assert BODIES[earlier] not in sent  # whole chapters never ride along again

@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.conftest import assert_clean_protocol
 from tests.scripted_server import Turn, tool_call
 from tests.test_write_e2e import tool_turn
+from kimi_writer.loop.book_context import CONTEXT_TAIL_WORDS
 
 CHAPTERS = 60
 WRITTEN = 33  # the next chapter to write is 34
@@ -86,7 +87,7 @@ def test_the_request_for_chapter_34_carries_what_continuity_needs(server, run_cl
     assert "ARC 21–30" in memory and "chapter_30.md" not in memory
     for n in (31, 32, 33):
         assert f"- chapter_{n}.md (" in memory and f"Chapter {n} opens at the harbour." in memory
-    assert " ".join(chapter(33).split()[-250:]) in context and "End of chapter_33.md" in context
+    assert " ".join(chapter(33).split()[-CONTEXT_TAIL_WORDS:]) in context and "End of chapter_33.md" in context
     for thread in ("Who sent the letter?", "Where is the brass key?", "Why does Tobin limp?"):
         assert thread in context
     assert f"\n5. {title(5)} — {synopsis(5)}\n" in context  # it names chapter 34

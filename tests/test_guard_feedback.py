@@ -43,4 +43,4 @@ def test_a_draft_result_names_stock_phrases_only_at_their_calibrated_rate(tmp_pa
     assert "Banned stock phrases" not in draft_result(Draft("chapter_1.md", 420, one, False), None, project)
     many = one + "The tension was palpable. She couldn't help but smile. It was a testament to them.\n"
     result = draft_result(Draft("chapter_1.md", 440, many, False), None, project)
-    assert '"the tension was palpable" on line' in result and "Slop index of the chapter: " in result
+    assert '"the tension was palpable" on line' in result and "Slop index: " in result

@@ -13,6 +13,7 @@ from tests.import_fixtures import LIGHTHOUSE, make_docx
 from tests.scripted_server import ScriptedServer, Turn, tool_call
 from tests.test_review import SCORES, review_turn
 from tests.test_write_e2e import tool_turn
+from kimi_writer.loop.book_context import CONTEXT_TAIL_WORDS
 
 SUMMARIES = {1: "Mara tends the cold lamp.", 2: "A ship breaks on the Teeth; Mara rows out alone.",
              3: "Mara finds a letter for a dead man and waits."}
@@ -98,7 +99,7 @@ def test_recover_writes_the_next_chapter_with_the_tail_and_the_voice_and_never_t
     assert "A visitor comes back from the dead." in json.dumps(request["messages"])
     context, memory = user_message(request, "[Book context]"), user_message(request, "[Book memory]")
     assert "## The author's voice" in memory and LIGHTHOUSE[2][1][0] in memory.split("## The author's voice")[1]
-    tail = " ".join(authors["chapter_03.md"].split()[-250:])  # the book context's tail (the writer gets more)
+    tail = " ".join(authors["chapter_03.md"].split()[-CONTEXT_TAIL_WORDS:])  # the book context's tail (the writer gets more)
     assert f"## End of chapter_03.md, the latest chapter\n…{tail}" in context
     assert SUMMARIES[2] in memory  # the planner's summaries ride in the book's memory
 

@@ -185,7 +185,7 @@ def test_a_single_stock_phrase_under_the_calibrated_rate_is_not_fed_back(workspa
     text = write(workspace, "chapter_01.md", FOG + "\nThe lamp stood as a testament to the city's patience.\n")
     first, index = text.split("\n\n")
     assert first == "Created chapter_01.md: it now holds 416 words."
-    assert index.startswith("Slop index of the chapter: ") and "lint warns from 6" in index
+    assert index.startswith("Slop index: ") and "lint warns from 6" in index
     assert "testament" not in text
 
 

@@ -33,7 +33,7 @@ from ..core.prompts import render
 from ..core.text import parse_json
 
 TAIL_WORDS = 500  # of the previous chapter, in the writer's request
-CONTEXT_TAIL_WORDS = 250  # of the latest chapter, in the planner's book context
+CONTEXT_TAIL_WORDS = 200  # of the latest chapter, in the planner's book context
 BIBLE_WORDS = 1500  # of the story bible in all; the files past it are cut, the model can read_file them
 SUMMARY_WORDS = 40  # of a chapter summary made from the chapter's own text
 RECENT_TURNS = 1
