@@ -75,6 +75,10 @@ def test_a_cross_origin_change_is_403_and_a_same_origin_one_is_not(studio):
     assert studio.request("PUT", path, body, auth=False, headers=cookie)[0] == 403  # no Origin at all
     assert studio.request("DELETE", path, auth=False, headers={**cookie, "Origin": studio.base})[0] == 403
     assert studio.request("PUT", path, body, auth=False, headers={**cookie, "Origin": studio.base})[0] == 409
+    # the token in a header does not let another site change anything
+    assert studio.request("PUT", path, body, headers={"Origin": "http://evil.example"})[0] == 403
+    assert studio.request("POST", "/api/runs", {"command": "review", "book": "x"},
+                          headers={"Origin": "http://evil.example"})[0] == 403
 
 
 def test_names_that_leave_the_books_are_404(studio):

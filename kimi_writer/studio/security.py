@@ -75,9 +75,14 @@ class Guard:
             return "This studio needs its token: open the address `kimi-writer studio` printed."
         if scope["method"] not in READS | CHANGES:
             return "Only GET, POST and PUT are served."
-        if scope["method"] in CHANGES and not bearer and headers.get("origin") not in self.origins():
+        if scope["method"] in CHANGES and not self._own_origin(headers.get("origin"), bearer):
             return "A change must come from the studio's own page."
         return None
+
+    def _own_origin(self, origin: str | None, bearer: bool) -> bool:
+        """A change names the studio as its origin; a script with the token may name none, but no
+        request names another site."""
+        return origin in self.origins() or (origin is None and bearer)
 
     def origins(self) -> set[str]:
         return {f"http://{host}" for host in self.hosts}
