@@ -104,3 +104,12 @@ def test_a_key_echoed_by_the_critic_in_the_loop_reaches_neither_the_session_nor_
     assert "my key is sk-…" in planner_requests  # the review reached the planner, scrubbed
     for key in (CRITIC_KEY, TEST_KEY):
         assert key not in every_file(root) and key not in planner_requests
+
+
+def test_the_streamed_reasoning_and_text_print_no_escape(run_cli, server):
+    from tests.scripted_server import Turn
+
+    server.add(Turn(reasoning="Plan the book. " + HOSTILE + " Then write.", content="Nothing " + HOSTILE + "yet."))
+    result = run_cli("write", "A mystery", "--max-iterations", "1")
+    assert "Plan the book." in result.stdout and "Nothing " in result.stdout  # the stream was shown
+    assert unprintable(result.stdout) == []  # split across pieces, what is left of an escape is inert text

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.language import amount, unit_name
+from ..core.text import printable
 
 WORDS_PER_CHAR = 1 / 6  # rough words in a stream of English prose, for the progress line
 
@@ -94,11 +95,11 @@ class PlainDisplay:
 
     def on_reasoning(self, text: str) -> None:
         self._section("thinking")
-        self._write(text)
+        self._write(printable(text))  # a model's bytes never drive the terminal
 
     def on_content(self, text: str) -> None:
         self._section("response")
-        self._write(text)
+        self._write(printable(text))
 
     def on_tool_call(self, index: int, name: str, chars: int) -> None:
         self.turn.tool_calls[index] = (name, chars)
@@ -197,11 +198,11 @@ class LiveDisplay(PlainDisplay):
     def on_reasoning(self, text: str) -> None:
         if self.turn.thinking_since is None:
             self.turn.thinking_since = self.clock()
-        self.turn.reasoning += text
+        self.turn.reasoning += printable(text)
 
     def on_content(self, text: str) -> None:
         self._stop_thinking()
-        self.turn.content += text
+        self.turn.content += printable(text)
 
     def on_tool_call(self, index: int, name: str, chars: int) -> None:
         self._stop_thinking()
