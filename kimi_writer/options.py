@@ -143,16 +143,20 @@ def _sentence(error: typer.BadParameter, args: list[str]) -> str | None:
     return flag_value_error(field, raw) if raw is not None else None
 
 
+def without_flag_types(params: list) -> list:
+    """The params, each plain flag set to show no `<bool>` in --help."""
+    for param in params:
+        if getattr(param, "is_flag", False):
+            param.display_type_rich = lambda ctx: None
+    return params
+
+
 class Command(TyperCommand):
     """A command whose plain flags show no `<bool>` in --help, and whose bad flag values are
     one plain sentence naming the flag."""
 
     def get_params(self, ctx: typer.Context) -> list:
-        params = super().get_params(ctx)
-        for param in params:
-            if getattr(param, "is_flag", False):
-                param.display_type_rich = lambda ctx: None
-        return params
+        return without_flag_types(super().get_params(ctx))
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         given = list(args)

@@ -17,7 +17,7 @@ from kimi_writer.studio.app import create_app
 from kimi_writer.studio.security import allowed_hosts
 from kimi_writer.studio.server import address, bound_socket
 
-from kimi_writer.judge.critic import Review
+from kimi_writer.judge.rubric import Review
 from kimi_writer.book.edits import content_hash
 from tests.conftest import CLI, TEST_KEY, clean_env
 

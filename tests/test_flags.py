@@ -13,7 +13,7 @@ from kimi_writer.options import Command, load_settings, setting_flags
 
 
 def test_write_has_one_flag_per_line_of_the_table_in_its_order():
-    write = typer.main.get_command(app).commands["write"]
+    write = typer.main.get_command(app).commands["write"]  # built on first look-up (kimi_writer/cli.py)
     names = [param.name for param in write.params]
     assert names == ["prompt", "recover", *WRITE_FLAGS]
     by_name = {param.name: param for param in write.params}

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kimi_writer.book.project import Project
-from kimi_writer.judge.critic import SCORE_KEYS, Review, mechanical_flags
+from kimi_writer.judge.critic import mechanical_flags
+from kimi_writer.judge.rubric import SCORE_KEYS, Review
 from kimi_writer.judge.revise import revision_messages
 from kimi_writer.loop.writer import Draft, draft_result
 from tests.checks_prose import FOG

@@ -143,3 +143,28 @@ def test_a_revision_cut_short_while_saving_the_session_is_never_taken_for_the_au
     resumed = run_cli("write", "--recover", str(root))
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "chapter_01.md: changed" not in user_message(server.requests[-1], "[Resumed]")
+
+
+def test_a_full_disk_in_write_recover_exits_4_and_a_later_recover_goes_on(tmp_path, server, run_cli):
+    chapter = "# Chapter 1: The Fog\n\n" + "The fog came up the river at dusk. " * 40 + "\n"
+    server.add(Turn(reasoning="r", tool_calls=[tool_call("create_project", project_name="Full")]),
+               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="outline.md",
+                                                         content="# Outline\n\n1. The Fog: a body.\n2. The Docks.\n")]),
+               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="chapter_01.md", content=chapter)]))
+    assert run_cli("write", "x", "--max-iterations", "3").returncode == 3
+    root = tmp_path / "projects" / "Full"
+    kept = {path: path.read_bytes() for path in (root / "chapter_01.md", root / ".kimi_writer" / "session.json")}
+    assert kept[root / ".kimi_writer" / "session.json"].__len__() > 3_000  # larger than the limit below
+    server.add(Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="chapter_02.md",
+                                                         content="# Chapter 2: The Docks\n\nHale went down.\n")]))
+    full = run_cli("write", "--recover", str(root), "--max-iterations", "5", preexec_fn=small_disk(3_000))
+    assert full.returncode == 4, full.stdout + full.stderr
+    assert "Traceback" not in full.stdout + full.stderr and "while saving" in full.stdout
+    assert f"Resume with: kimi-writer write --recover {root}" in full.stdout
+    assert all(path.read_bytes() == data for path, data in kept.items())  # nothing written was lost
+    no_leftovers(root)
+    server.add(Turn(content="done"))
+    again = run_cli("write", "--recover", str(root), "--max-iterations", "5")
+    assert again.returncode in (0, 6), again.stdout + again.stderr
+    assert (root / "chapter_01.md").read_bytes() == kept[root / "chapter_01.md"]
+    assert "Hale went down." in (root / "chapter_02.md").read_text(encoding="utf-8")  # written before the disk filled

@@ -4,12 +4,14 @@ an index of its phrases, with the same findings as checking the whole book (issu
 from __future__ import annotations
 
 import random
+import subprocess
 import time
 
 from bench.lint_speed import chapter
 from kimi_writer.book.project import Project
 from kimi_writer.guard.checks import check_project
 from kimi_writer.guard.ngram_index import check_chosen
+from tests.conftest import CLI, clean_env
 
 
 def long_book(root, chapters: int, words: int) -> Project:
@@ -44,3 +46,23 @@ def test_checking_one_chapter_of_an_indexed_book_takes_the_time_of_one_chapter(t
         check_chosen(project, ["chapter_005.md"])
         times.append(time.perf_counter() - start)
     assert times[1] <= 6 * max(times[0], 0.05), times
+
+
+def test_the_commands_that_call_no_model_start_without_loading_the_model_client(tmp_path):
+    """`review --mechanical-only` must start in well under a second: the openai SDK alone takes about
+    half of one to import. Here it cannot be imported at all, and the commands that call no model work."""
+    blocked = tmp_path / "blocked" / "openai"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text('raise ImportError("the model client was loaded")\n', encoding="utf-8")
+    long_book(tmp_path / "projects" / "Book", 4, 300)
+    env = clean_env(tmp_path, PYTHONPATH=str(blocked.parent))
+    commands = [["review", "Book", "--mechanical-only", "--chapters", "2"], ["status", "Book"], ["list"],
+                ["lint", "Book"], ["export", "Book", "--format", "md"], ["status", "--help"]]
+    for command in commands:
+        done = subprocess.run([str(CLI), *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode in (0, 1), (command, done.stderr)  # lint exits 1 on an error finding
+        assert "model client was loaded" not in done.stderr + done.stdout, command
+    assert (tmp_path / "projects" / "Book" / "Book.md").is_file()
+    refused = subprocess.run([str(CLI), "review", "Book"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert "model client was loaded" in refused.stderr  # the blocker works: the critic does need it

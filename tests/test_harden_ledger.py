@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kimi_writer.judge.critic import ContinuityIssue, Review
+from kimi_writer.judge.rubric import ContinuityIssue, Review
 from tests.sample_book import write_sample_book
 from tests.test_review import SCORES
 from tests.test_revise import scored

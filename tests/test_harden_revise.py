@@ -121,11 +121,26 @@ def test_a_writer_request_over_the_models_limit_is_not_sent(tmp_path, server, ru
     (root / "chapter_1.md").write_text("# Chapter 1: The Fog\n\n" + "The fog came up the river. " * 1_000,
                                        encoding="utf-8")
     server.add(scored(5))
-    result = run_cli("revise", str(root), "--chapters", "1", env={"KIMI_WRITER_TOKEN_LIMIT": "5000",
-                                                                  "KIMI_WRITER_MAX_OUTPUT_TOKENS": "1000"})
+    result = run_cli("revise", str(root), "--chapters", "1", env={"KIMI_WRITER_TOKEN_LIMIT": "12000",
+                                                                  "KIMI_WRITER_MAX_OUTPUT_TOKENS": "8000"})
     shown = " ".join(result.stdout.replace("│", " ").split())
-    assert result.returncode == 4 and "over the model's limit of 5,000" in shown, result.stdout + result.stderr
-    assert len(server.requests) == 1  # the critic's request only
+    assert result.returncode == 4 and "over the model's limit of 12,000" in shown, result.stdout + result.stderr
+    assert len(server.requests) == 1  # the critic's request only (it fits, with room for a review)
+
+
+def test_a_critic_request_over_the_models_limit_is_not_sent_and_a_smaller_one_leaves_room(tmp_path, server, run_cli):
+    root = book(tmp_path)
+    (root / "chapter_1.md").write_text("# Chapter 1: The Fog\n\n" + "The fog came up the river. " * 1_000,
+                                       encoding="utf-8")
+    result = run_cli("review", str(root), "--chapters", "1", "--token-limit", "5000")
+    shown = " ".join(result.stdout.replace("│", " ").split())
+    assert result.returncode == 4 and "over the model's limit of 5,000 (--token-limit)" in shown, result.stdout
+    assert server.requests == []
+    server.add(scored(6))
+    result = run_cli("review", str(root), "--chapters", "2", "--token-limit", "6000")
+    assert result.returncode == 0, result.stdout + result.stderr
+    sent = server.requests[0]
+    assert 0 < sent.get("max_tokens", sent.get("max_completion_tokens", 0)) < 6000 - 1_000  # the rest is the request
 
 
 def test_reviews_are_kept_by_the_path_in_the_project_and_old_keys_are_read(tmp_path, server, run_cli):

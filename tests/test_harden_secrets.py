@@ -113,3 +113,40 @@ def test_the_streamed_reasoning_and_text_print_no_escape(run_cli, server):
     result = run_cli("write", "A mystery", "--max-iterations", "1")
     assert "Plan the book." in result.stdout and "Nothing " in result.stdout  # the stream was shown
     assert unprintable(result.stdout) == []  # split across pieces, what is left of an escape is inert text
+
+
+def test_a_key_streamed_in_pieces_is_never_shown_or_logged(tmp_path, run_cli, server):
+    from tests.scripted_server import Turn, tool_call
+
+    echo = f"The key is {TEST_KEY}, and the base URL is http://hale:opensesame42@example.test/v1 today."
+    for name in ("Shown", "Logged"):
+        server.add(Turn(reasoning="Plan the book. " + echo, content="Nothing yet. " + echo,
+                        tool_calls=[tool_call("create_project", project_name=name)]))
+    shown = run_cli("write", "A mystery", "--max-iterations", "1")
+    as_json = run_cli("write", "A second mystery", "--max-iterations", "1", "--json")
+    logs = "".join(path.read_text(encoding="utf-8") for path in tmp_path.rglob("events.jsonl"))
+    for output in (shown.stdout, as_json.stdout, logs):
+        assert "Plan the book." in output and "Nothing yet." in output  # the stream was shown, and logged
+        assert TEST_KEY not in output and TEST_KEY[:-1] not in output and "opensesame42" not in output
+    assert "The key is sk-…, and the base URL is http://***@example.test/v1 today." in shown.stdout
+
+
+def test_the_planner_cannot_write_through_a_folder_link_that_points_inside_the_project(tmp_path, server, run_cli):
+    from tests.conftest import tool_results
+    from tests.scripted_server import Turn, tool_call
+    from tests.test_write_e2e import tool_turn
+
+    project = tmp_path / "projects" / "Inside"
+    (project / "chapters").mkdir(parents=True)
+    (project / "current").symlink_to("chapters", target_is_directory=True)
+    server.add(tool_turn(tool_call("create_project", project_name="Inside")),
+               tool_turn(tool_call("write_file", filename="current/chapter_01.md", content="# Chapter 1\n\nFog.\n")),
+               tool_turn(tool_call("write_file", filename="chapters/chapter_01.md", content="# Chapter 1\n\nFog.\n")),
+               Turn(content="done"))
+    result = run_cli("write", "x")
+    assert result.returncode in (0, 6), result.stdout + result.stderr
+    results = tool_results(server)
+    refused, written = results.get("call_2", ""), results.get("call_3", "")
+    assert "current in " in refused and "is a link to a folder" in refused, refused
+    assert "chapters/chapter_01.md" in written and (project / "current").is_symlink()
+    assert (project / "chapters" / "chapter_01.md").read_text(encoding="utf-8") == "# Chapter 1\n\nFog.\n"

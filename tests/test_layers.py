@@ -103,7 +103,7 @@ def cycle(edges: dict[str, set[str]]) -> list[str]:
 
 def test_the_graph_is_read_from_the_source():
     edges = graph()
-    assert {"commands.write", "options"} <= edges["cli"] and "commands.run" in edges["commands.write"]
+    assert "options" in edges["cli"] and "commands.run" in edges["commands.write"]  # cli imports a command by name
     assert {"loop.agent", "", "local"} <= edges["commands.run"] and "cli" in edges["launch"]  # `from .. import local`
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle({"a": {"b"}, "b": set()}) == []

@@ -117,11 +117,22 @@ def test_file_symlink_pointing_inside_is_read_but_never_written_through(project)
     assert (project.root / "alias.md").is_symlink()
 
 
-def test_directory_symlink_pointing_inside_is_allowed(project):
+def test_directory_symlink_pointing_inside_is_read_but_never_written_through(project):
     (project.root / "chapters").mkdir()
+    (project.root / "chapters" / "chapter_01.md").write_text("one two", encoding="utf-8")
     (project.root / "current").symlink_to("chapters", target_is_directory=True)
-    assert project.write("current/chapter_01.md", "one two", "create") == ("chapters/chapter_01.md", 2)
-    assert (project.root / "chapters" / "chapter_01.md").read_text(encoding="utf-8") == "one two"
+    assert project.read("current/chapter_01.md") == ("chapters/chapter_01.md", "one two")
+    with pytest.raises(PathRefused, match="current in .* is a link to a folder; kimi-writer never writes through"):
+        project.write("current/chapter_02.md", "three four", "create")
+    assert not (project.root / "chapters" / "chapter_02.md").exists()
+
+
+def test_a_link_to_a_folder_anywhere_in_the_state_folder_is_refused(project):
+    (project.root / ".kimi_writer" / "versions").mkdir(parents=True)
+    (project.root / "drafts").mkdir()
+    (project.root / ".kimi_writer" / "versions" / "chapter_1").symlink_to(project.root / "drafts")
+    with pytest.raises(PathRefused, match="chapter_1 is a link to a folder; kimi-writer never writes through a link"):
+        project.check_state_dir()
 
 
 def test_files_does_not_follow_directory_symlink_outside(project, outside):

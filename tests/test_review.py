@@ -145,7 +145,7 @@ def test_a_server_that_refuses_a_forced_tool_choice_is_asked_with_auto(tmp_path,
 
 
 def test_the_compact_review_for_a_tool_result():
-    from kimi_writer.judge.critic import Review
+    from kimi_writer.judge.rubric import Review
 
     review = Review(chapter="chapter_03.md", scores=dict(SCORES, setting=4), overall=6.89,
                     reasons={"setting": "no weather, no light"}, sha256="0" * 64, model="m", reviewed_at="t",

@@ -9,6 +9,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from collections.abc import Iterator
 from typing import BinaryIO, Callable
 
 from ..core.language import count_words
@@ -120,6 +121,20 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
+def _folder_links_under(folder: Path) -> Iterator[Path]:
+    """Every link to a folder under `folder` (none followed). A file there that is a link is replaced
+    whole when written (a rename), never written through; a file written into a linked folder would be."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_symlink() and _is_folder(entry):
+            yield Path(entry.path)
+        elif entry.is_dir(follow_symlinks=False):
+            yield from _folder_links_under(Path(entry.path))
+
+
 def _is_folder(entry: os.DirEntry) -> bool:
     """Whether a listed entry is a folder, links followed; a link loop is none."""
     try:
@@ -198,10 +213,18 @@ class Project:
         return path
 
     def refuse_link(self, filename: str) -> None:
-        """PathRefused when the file `filename` names is itself a link: nothing is written through one."""
-        if (self.root / self._checked(filename)).is_symlink():
+        """PathRefused when the file `filename` names, or a folder on its way, is a link: nothing is
+        written through one, even one that points inside the project."""
+        relative = self._checked(filename)
+        if (self.root / relative).is_symlink():
             raise PathRefused(f"{filename.strip()} in {self.root} is a link; kimi-writer never writes through a "
                               "link in a project: replace it with a real file.")
+        for depth in range(1, len(relative.parts)):
+            folder = PurePosixPath(*relative.parts[:depth])
+            if (self.root / folder).is_symlink():
+                raise PathRefused(f"{folder} in {self.root} is a link to a folder; kimi-writer never writes through "
+                                  f"a link in a project, so it cannot write {filename.strip()}: replace the link "
+                                  "with a real folder.")
 
     def _checked(self, filename: str) -> PurePosixPath:
         """`filename` as a path relative to the project (`.md` added when it has no suffix), refused
@@ -275,13 +298,18 @@ class Project:
         return path.read_bytes()
 
     def check_state_dir(self) -> None:
-        """Refuse a state folder (`.kimi_writer/`), or an entry in it, that is a link pointing outside."""
+        """Refuse a state folder (`.kimi_writer/`) that is a link, an entry in it that is a link pointing
+        outside (never followed), or a link to a folder at any depth in it (never written through)."""
         state = self.state_dir
         entries = [state] + (sorted(state.iterdir()) if state.is_dir() and self.contains(state) else [])
         for path in entries:
             if (path.is_symlink() or path.exists()) and not self.contains(path):
                 raise PathRefused(f"{path} is a link that points outside the project; kimi-writer does not "
                                   "follow it: replace it with a real folder or file.")
+        link = next(_folder_links_under(state), None) if state.is_dir() and not state.is_symlink() else state
+        if link is not None and link.is_symlink():
+            raise PathRefused(f"{link} is a link to a folder; kimi-writer never writes through a link in a "
+                              "project: replace it with a real folder.")
 
     def relative_name(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()

@@ -3,35 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..model.api_errors import Scrubber
 from ..guard.checks import ChapterChecks, warning_lines
 from ..guard.ngram_index import check_chosen
-from ..judge.critic import (
-    Critic,
-    NotReviewed,
-    Review,
-    mechanical_flags,
-)
+from ..judge.rubric import Review
 from ..core.errors import BudgetExceeded, ExitCode, UserError
 from ..book.manuscript import chosen_chapters
 from ..options import OWN, fail, load_settings, setting_flags
 from ..core.pool import run_all_or_stop
 from ..core.text import printable
+from ..core.language import unit
+from ..book.language import book_language
 from ..book.project import Project
 from ..judge.reviews import REVIEW_FILE, hold_writes, is_stale, load_review, record_review, refuse_links, summary_file
-from ..judge.revise import ChapterUsage
 from ..book.session import UsageTotals
 from ..settings import Settings
 from ..report.shapes import ChapterCheck, CheckWarning, MechanicalReview
 from ..report.status import load_state
 from .arguments import ChaptersOption, ProjectArgument, abandon, console, hold, open_project
-from .run import check_price, critic_key, critic_model, make_critic, reporting, run_display, usage_line, usage_summary
+
+if TYPE_CHECKING:
+    from ..judge.critic import Critic
+    from ..model.api_errors import Scrubber
+
+# The model side (the critic, the openai client, the run's display) is imported where it is used:
+# `review --mechanical-only` of one chapter must start in well under a second.
 
 REVIEW_FLAGS = {
     "chapters": OWN,
@@ -45,6 +46,7 @@ REVIEW_FLAGS = {
     "max_tokens": "Stop before the run's total tokens (in + out) would exceed this.",
     "max_cost": "Stop before the run's estimated cost would exceed this many dollars.",
     "chapter_words": "Target words per chapter.",
+    "token_limit": "The critic model's context window in tokens: a longer request is not sent.",
     "projects_dir": "Folder of projects.",
     "json_output": ("With a critic, the run's events as JSON lines (docs/schema/event.json); with --mechanical-only, "
                     "one JSON document (docs/schema/review-mechanical.json).", "off"),
@@ -71,6 +73,8 @@ def review_command(
             raise typer.Exit(_mechanical(book, names, settings))
     except UserError as error:
         raise fail(str(error)) from None
+    from .run import check_price, critic_key, critic_model, reporting, run_display
+
     display = run_display(settings, "review", {"project": project, "chapters": chapters, **flags}, console_view=False)
     with reporting(display):
         key = critic_key(settings)
@@ -107,6 +111,8 @@ class Unreviewed:
 def review_one(critic: Critic, book: Project, name: str, flags: list[str], force: bool = True) -> Review | Unreviewed:
     """The chapter's review, saved with its new facts in the ledger; or why it was not reviewed. Without
     `force`, a saved review of the same text (its hash still matches) is reused, and nothing is sent."""
+    from ..judge.critic import NotReviewed
+
     saved = None if force else load_review(book, name)
     if saved is not None and not is_stale(book, saved):
         return saved
@@ -124,6 +130,10 @@ def review_one(critic: Critic, book: Project, name: str, flags: list[str], force
 
 
 def _review(settings: Settings, key: str, book: Project, names: list[str], display: Any, force: bool) -> int:
+    from ..judge.critic import mechanical_flags
+    from ..judge.revise import ChapterUsage
+    from .run import make_critic, usage_line, usage_summary
+
     usage = UsageTotals()
     critic = make_critic(settings, key, ChapterUsage(usage))  # counted under a lock: chapters may run at once
     flags = mechanical_flags(book, settings.chapter_words)
@@ -152,6 +162,8 @@ def _review(settings: Settings, key: str, book: Project, names: list[str], displ
 
 def _print_reviews(book: Project, names: list[str], results: list[Review | Unreviewed], wrote_file: bool, usage: str,
                    settings: Settings, problem: str) -> None:
+    from ..model.api_errors import Scrubber
+
     out = console()
     out.print(review_table(book, names, results, Scrubber.from_settings(settings)))
     if wrote_file:
@@ -164,7 +176,7 @@ def _print_reviews(book: Project, names: list[str], results: list[Review | Unrev
 
 def mechanical_document(book: Project, checked: list[ChapterChecks]) -> MechanicalReview:
     """`review --mechanical-only --json`: each chapter's figures and warnings."""
-    return MechanicalReview(project=book.name, chapters=[ChapterCheck(
+    return MechanicalReview(project=book.name, unit=unit(book_language(book)), chapters=[ChapterCheck(
         file=report.name, words=report.words, target=report.target, flags=report.flag_count,
         stock_per_1000=round(report.stock_per_1000, 2),
         warnings=[CheckWarning(line=f.line, kind=str(f.kind), quote=f.quote, message=f.message) for f in report.findings],

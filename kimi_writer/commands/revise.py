@@ -46,6 +46,7 @@ REVISE_FLAGS = {
     "model": "The planner's model name (the default of the others).",
     "base_url": "The planner's API URL.",
     "chapter_words": "Target words per chapter.",
+    "token_limit": "The writer's and the critic's context window in tokens: a longer request is not sent.",
     "projects_dir": "Folder of projects.",
     "json_output": JSON_EVENTS,
 }
@@ -103,7 +104,7 @@ def revise_command(
             raise UserError("--note needs a note and --chapters: say which chapters, like --chapters 3.")
         check_price(settings, critic_model(settings), settings.writer_model or settings.model)
         models = make_models(settings)
-        refuse_links(book)
+        refuse_links(book, names)
         hold(book, display)
         raise typer.Exit(_revise_book(book, names, models, Rules(below, rounds, force, settings.chapter_words),
                                       note, settings, display))

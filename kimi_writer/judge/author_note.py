@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from ..book.edits import bytes_hash
 from ..core.messages import Kind, Message, user
 from ..core.prompts import render
-from .critic import Critic, Review
+from .critic import Critic
+from .rubric import Review
 from .reviews import is_stale, load_review, record_review, save_version
 from .revise import (ChapterUsage, Reviser, Revision, chapter_story, flags_of, replace_chapter,
                      revision_messages)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .critic import Critic, NotReviewed, Review
+from .critic import Critic, NotReviewed
+from .rubric import Review
 from ..core.errors import BudgetExceeded
 from ..book.manuscript import chapter_files
 from ..book.project import Project

@@ -23,7 +23,8 @@ from ..loop.book_context import extractive_summary
 from ..loop.tools import Tool, ToolResult
 from ..model.caller import Caller
 from ..model.client import AssistantTurn
-from .critic import NewFact, Quiet
+from .critic import Quiet
+from .rubric import NewFact
 
 READING_MAX_TOKENS = 8_000
 TITLE_WORDS, SUMMARY_WORDS = 12, 120  # of a chapter's entry in the outline

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from pydantic import ValidationError
 
 from ..book import ledger
-from .critic import SCORE_KEYS, Review
+from .rubric import SCORE_KEYS, Review
 from ..book.edits import bytes_hash, content_hash
 from ..book.project import PathRefused, Project, atomic_write_text, replace_atomically
 from ..core.errors import UserError
@@ -178,9 +178,10 @@ def review_markdown(project: Project, reviews: list[Review]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def refuse_links(project: Project) -> None:
-    """UserError when continuity.md or review.md is a link, which review would otherwise write through."""
-    for name in (ledger.LEDGER_FILE, REVIEW_FILE):
+def refuse_links(project: Project, chapters: list[str] | None = None) -> None:
+    """UserError when continuity.md, review.md or one of `chapters` (revise replaces them) is a link or
+    is reached through one, which review or revise would otherwise write through."""
+    for name in (ledger.LEDGER_FILE, REVIEW_FILE, *(chapters or [])):
         try:
             project.refuse_link(name)
         except PathRefused as error:

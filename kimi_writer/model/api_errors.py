@@ -18,6 +18,8 @@ MIN_KEY_LENGTH = 16  # a shorter "key" (demo, test, anything) cannot be a real o
 MIN_SECRET_LENGTH = 4  # a URL password: shorter ones would mangle ordinary words
 _TOKEN_CHARACTER = r"[A-Za-z0-9_\-]"  # a secret is scrubbed only as a whole token, never inside a word or a name
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+_UNFINISHED_URL = re.compile(r"(?i)[a-z][a-z0-9+.-]*(?::(?://?[^/\s@]*)?)?$")  # a last word, or `scheme://user:pa`
+MAX_PENDING = 256  # characters of streamed text held back at most while they may still become URL credentials
 
 
 def url_secrets(url: str | None) -> list[str]:
@@ -50,6 +52,20 @@ class Scrubber:
         passwords = url_secrets(settings.base_url) + url_secrets(settings.writer_base_url) \
             + url_secrets(settings.critic_base_url)
         return cls(keys + [key.strip() for key in keys], passwords)
+
+    def pending_from(self, text: str) -> int:
+        """Where the end of `text` may still grow into a secret (the start of a key, a word that may be a
+        URL's scheme, a URL's unfinished credentials); len(text) where it cannot. Streamed text is shown
+        up to there, so that no secret is shown in two halves that each look harmless."""
+        cut = len(text)
+        for secret in self.masks:
+            size = next((size for size in range(min(len(secret) - 1, len(text)), 0, -1)
+                         if text.endswith(secret[:size])), 0)
+            cut = min(cut, len(text) - size)
+        unfinished = _UNFINISHED_URL.search(text[-MAX_PENDING:])
+        if unfinished:
+            cut = min(cut, len(text) - len(unfinished.group()))
+        return max(cut, len(text) - MAX_PENDING - max(map(len, self.masks), default=0))
 
     def __call__(self, text: str) -> str:
         text = _URL_CREDENTIALS.sub(r"\1***@", text)

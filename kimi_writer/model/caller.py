@@ -16,6 +16,7 @@ from typing import Protocol
 import openai
 
 from .api_errors import Scrubber, fatal_from, is_connect_failure, is_context_overflow
+from .scrubbed_stream import ScrubbedStream
 from .client import AssistantTurn, ModelClient, StreamCut, StreamListener, TurnCut
 from ..core.errors import BudgetExceeded, ContextOverflow, FatalModelError
 from ..core.messages import Kind, Message, user
@@ -98,8 +99,9 @@ class Caller:
         `tool_choice` goes to the server as given."""
         attempt = cuts = 0
         while True:
+            shown = ScrubbedStream(listener, self.scrub)
             try:
-                turn = self.client.complete(messages, tools, listener, max_tokens=max_tokens,
+                turn = self.client.complete(messages, tools, shown, max_tokens=max_tokens,
                                             budget_tokens=self.output_allowance(messages), tool_choice=tool_choice)
             except (StreamCut, openai.OpenAIError) as error:
                 if isinstance(error, TurnCut):
@@ -111,6 +113,7 @@ class Caller:
                 if on_retry is not None:
                     on_retry()
                 continue
+            shown.flush()
             self.notices.end_turn()
             self.reached = True
             self._count_usage(messages, tools, turn)

@@ -15,7 +15,7 @@ from ..book.outline import OUTLINE_FILE
 from ..guard.checks import check_chapter
 from ..guard.style import banned_phrases
 from ..book.outline import chapter_number, chapter_target
-from ..judge.critic import SCORE_KEYS
+from ..judge.rubric import SCORE_KEYS
 from ..judge.reviews import is_stale, load_review
 from ..settings import Settings
 from . import library, lint_cache
