@@ -127,6 +127,14 @@ def test_stock_phrases_are_findings_with_their_rate_per_thousand_words():
 # --- across chapters ----------------------------------------------------------------------------
 
 
+def test_a_phrase_in_many_chapters_names_five_of_the_others_and_counts_the_rest():
+    chapters = [(f"ch{n}.md", f"# Chapter {n}\n\nThe sky was the colour of old bruises that evening.\n", None)
+                for n in range(1, 10)]
+    first = [f for f in check_book(chapters, [], sensitive=True)[0].findings if f.kind == "recurring_phrase"]
+    assert [f.message.split(" (also ")[1] for f in first] == ["ch2.md, ch3.md, ch4.md, ch5.md, ch6.md and 3 more)"]
+    assert "recurs in 9 chapters" in first[0].message
+
+
 def test_a_distinctive_phrase_in_three_chapters_is_flagged_in_each_naming_the_others():
     bruise = "The sky was the colour of old bruises that evening."
     chapters = [("ch1.md", f"{FOG}\n{bruise}\n", None),

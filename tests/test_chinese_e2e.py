@@ -110,6 +110,11 @@ def test_a_chinese_book_from_write_to_export(server, run_cli, writer, tmp_path):
     assert '<w:font w:name="Noto Serif CJK SC"><w:altName w:val="SimSun"/>' in fonts
     assert '<w:ind w:firstLine="480"/>' in styles  # two characters of 12 pt
     assert "第一章 夜雨" in body and "约1,200字" in body
+    signed = run_offline(tmp_path, "export", "Ye_Yu", "--format", "docx", "--author", "林雨", "--output", "signed.docx")
+    assert signed.returncode == 0, signed.stderr
+    with zipfile.ZipFile(tmp_path / "signed.docx") as docx:
+        body = docx.read("word/document.xml").decode()
+    assert "林雨 著" in body and "by 林雨" not in body
 
 
 def test_language_flag_overrides_the_prompt_and_english_stays_english(server, run_cli, tmp_path):
@@ -201,3 +206,19 @@ def test_lint_json_counts_a_chinese_book_in_characters_with_its_own_slop_index(t
     (english / "chapter_01.md").write_text("# Chapter 1\n\nThe rain fell on the town all night.\n", encoding="utf-8")
     report = json.loads(run_offline(tmp_path / "en", "lint", "Rain", "--json").stdout)
     assert report["unit"] == "words" and report["chapters"][0]["words"] == 11  # "#" too, as ever
+
+
+def test_review_mechanical_only_json_counts_a_chinese_book_in_characters(tmp_path):
+    lint_book(tmp_path, {"chapter_01.md": CHAPTER_1})
+    result = run_offline(tmp_path, "review", "Lint_Me", "--mechanical-only", "--json")
+    document = json.loads(result.stdout)
+    assert result.returncode == 0 and document["unit"] == "chars", result.stderr
+    assert document["chapters"][0]["words"] == han(CHAPTER_1)
+
+
+def test_english_stock_phrases_in_a_chinese_chapter_are_counted_per_1000_characters(tmp_path):
+    mixed = CHAPTER_1.replace("。", "。It was a testament to the fog. ", 3)
+    result = lint_book(tmp_path, {"chapter_01.md": mixed})
+    stock = [line for line in result.stdout.splitlines() if "stock phrases in" in line]
+    assert len(stock) == 1 and "stock phrases in" in stock[0] and "字 (" in stock[0], result.stdout
+    assert "per 1,000字" in stock[0] and "words" not in stock[0]

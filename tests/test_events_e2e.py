@@ -170,6 +170,7 @@ def test_review_mechanical_only_json_is_one_document(run_cli, tmp_path):
     result = run_cli("review", str(root), "--mechanical-only", "--json")
     assert result.returncode == 0, result.stderr
     document = MechanicalReview.model_validate_json(result.stdout)
+    assert document.unit == "words" and '"unit": "words"' in result.stdout
     assert [c.file for c in document.chapters] == ["chapter_1.md", "chapters/chapter_02.md", "ch3.md"]
     # one stock phrase is no warning (the calibrated guard warns at a machine-like rate); the length is
     length = [w for w in document.chapters[0].warnings if w.kind == "length"]

@@ -102,6 +102,8 @@ def test_recover_writes_the_next_chapter_with_the_tail_and_the_voice_and_never_t
     tail = " ".join(authors["chapter_03.md"].split()[-CONTEXT_TAIL_WORDS:])  # the book context's tail (the writer gets more)
     assert f"## End of chapter_03.md, the latest chapter\n…{tail}" in context
     assert SUMMARIES[2] in memory  # the planner's summaries ride in the book's memory
+    resumed = user_message(server.requests[2], "[Resumed]")
+    assert "the first run on the author's imported book" in resumed and "interrupted" not in resumed
 
 
 def test_the_writer_drafts_chapter_n_plus_1_with_the_tail_and_the_voice_sample(tmp_path, server, run_cli):

@@ -18,6 +18,7 @@ from ..model.api_errors import Scrubber
 from ..model.caller import Caller, Limits
 from ..model.client import ModelClient
 from ..judge.critic import CRITIC_FAILS, Critic
+from ..book.authored import author_files
 from ..book.event_log import EventLog
 from ..loop.display import RunFigures, RunSummary, make_display
 from ..loop.events import Both, EventDisplay, NoticesOnly
@@ -199,7 +200,7 @@ def make_critic(settings: Settings, key: str, usage: Any) -> Critic:
     caller = Caller(client, Backoff(settings.max_retries, settings.retry_base_delay), Scrubber.from_settings(settings),
                     usage=usage, limits=Limits(settings.max_tokens, settings.max_cost, settings.prices.get(model)),
                     key_source="KIMI_WRITER_CRITIC_API_KEY", fails_as=CRITIC_FAILS, retry_cuts=False)
-    return Critic(caller, model, settings.chapter_words)
+    return Critic(caller, model, settings.chapter_words, settings.token_limit)
 
 
 def make_writer(settings: Settings, key: str, scrubber: Scrubber, model: str | None = None,
@@ -280,7 +281,8 @@ def _recovered_run(settings: Settings, argument: str, note: str | None, display:
         edits.settle(found.project, state.file_hashes, state.replacing)  # a revision cut short by a crash
         author_edits = edits.find_edits(found.project, state.file_hashes)
         resume_note = recovery.recovery_message(found.project, found.summary, note, author_edits,
-                                                after_plan=state.plan_only and not settings.plan_only)
+                                                after_plan=state.plan_only and not settings.plan_only,
+                                                imported=not state.runs and bool(author_files(found.project)))
         edits.accept(found.project, state.file_hashes, author_edits)
         messages = recovery.answer_dangling_tool_calls(state.messages)
         state.messages = [rules] + messages[1:] + [resume_note]  # this run's rules (a plan-only run's end)

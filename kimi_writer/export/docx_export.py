@@ -113,6 +113,14 @@ def about_words(words: int, language: str = "en") -> str:
     return f"about {rounded:,} word{'s' if rounded != 1 else ''}"
 
 
+BYLINES = {"zh": "{author} 著", "ja": "{author} 著", "ko": "{author} 지음"}  # under the title; "by Author" otherwise
+
+
+def byline(author: str, language: str = "en") -> str:
+    """The line under the title: "by Author", or as a Chinese, Japanese or Korean book says it ("Author 著")."""
+    return BYLINES.get(primary(language), "by {author}").format(author=author) if author else ""
+
+
 def east_asian_font(language: str) -> tuple[str, str, str] | None:
     """(font, fallback, Word's language name) for a Chinese, Japanese or Korean book; None for others."""
     if not is_cjk(language):
@@ -146,9 +154,9 @@ def write_docx(book: Manuscript, author: str, path: Path) -> None:
 
     document = Document()
     set_page_and_styles(document, FONT, east_asian_font(book.language))
-    byline = f"{surname(author)} / " if author.strip() else ""
-    set_running_header(document.sections[0], f"{byline}{short_title(book.title)} / ")
-    add_title_page(document, book.title, author, about_words(book.words, book.language))
+    surname_part = f"{surname(author)} / " if author.strip() else ""
+    set_running_header(document.sections[0], f"{surname_part}{short_title(book.title)} / ")
+    add_title_page(document, book.title, author, about_words(book.words, book.language), byline(author, book.language))
     for chapter in book.chapters:
         add_part(document, chapter.title, body_blocks(part_body(chapter)))
     add_end(document, END)

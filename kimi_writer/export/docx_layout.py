@@ -93,16 +93,16 @@ def _add_field(paragraph, instruction: str, shown: str) -> None:
         paragraph.add_run()._r.append(element)
 
 
-def add_title_page(document, title: str, author: str, words: str) -> None:
-    """The author top left and the word count top right, then the title and "by Author" centred."""
+def add_title_page(document, title: str, author: str, words: str, byline: str) -> None:
+    """The author top left and the word count top right, then the title and the byline ("by Author") centred."""
     top = _plain(document.add_paragraph(), single=True)
     top.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
     top.add_run(f"{author}\t{words}")
     heading = _plain(document.add_paragraph(title), WD_ALIGN_PARAGRAPH.CENTER)
     heading.paragraph_format.space_before = TITLE_DROP
     heading.paragraph_format.keep_with_next = True
-    if author:
-        _plain(document.add_paragraph(f"by {author}"), WD_ALIGN_PARAGRAPH.CENTER)
+    if byline:
+        _plain(document.add_paragraph(byline), WD_ALIGN_PARAGRAPH.CENTER)
 
 
 def add_part(document, title: str, blocks) -> None:

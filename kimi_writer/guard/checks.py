@@ -175,8 +175,9 @@ def _stock_line(report: ChapterChecks, stock: list[Finding]) -> str:
     for finding in stock:
         lines.setdefault(finding.quote, []).append(str(finding.line))
     where = ", ".join(f'"{phrase}" (line{"s" if len(at) > 1 else ""} {", ".join(at)})' for phrase, at in lines.items())
-    return (f"{report.name}: warning: {len(stock)} stock phrases in {report.words:,} words "
-            f"({report.stock_per_1000:.1f} per 1,000 words): {where}")
+    unit = "字" if report.parts is not None else " words"  # a chapter checked by characters counts in 字
+    return (f"{report.name}: warning: {len(stock)} stock phrases in {report.words:,}{unit} "
+            f"({report.stock_per_1000:.1f} per 1,000{unit}): {where}")
 
 
 def warning_lines(checked: list[ChapterChecks]) -> list[str]:

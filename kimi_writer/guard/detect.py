@@ -208,8 +208,14 @@ def _recurring_in(words: list[_Token], grams: dict, chapters_of: dict, name: str
         else:
             merged.append((start, end, where))
     return [Finding("recurring_phrase", words[start].line, quote := _quote(words, start, end - start),
-                    f'"{quote}" recurs in {len(where)} chapters (also {", ".join(c for c in where if c != name)})')
+                    f'"{quote}" recurs in {len(where)} chapters (also {_some([c for c in where if c != name])})')
             for start, end, where in merged]
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    """The first few names, and how many more: a phrase in 177 chapters reads as one line, not 177 names."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def recurring_phrases(chapters: list[tuple[str, list[_Token], dict]]) -> dict[str, list[Finding]]:

@@ -178,13 +178,14 @@ def _set_aside_unusable_state(project: Project) -> list[str]:
 
 def recovery_message(project: Project, summary: str, author_note: str | None,
                      author_edits: list[Edit] | None = None, after_plan: bool = False,
-                     rebuilt: bool = False) -> Message:
+                     rebuilt: bool = False, imported: bool = False) -> Message:
     """The first new message of a resumed run: where things stand, and what the author changed.
-    A rebuilt run (no state, no summary) also gets the end of the latest chapter."""
+    A rebuilt run (no state, no summary) also gets the end of the latest chapter; the first run on an
+    imported book (`imported`) is told so, not that it was interrupted."""
     tail_name, tail = latest_chapter_tail(project) if rebuilt else ("", "")
     text = render("recovery.md.j2", project_name=project.name, summary=summary, files=project.files(),
                   outline=read_outline(project), author_note=author_note or "", edits=author_edits or [],
-                  after_plan=after_plan, rebuilt=rebuilt, tail=tail, tail_name=tail_name,
+                  after_plan=after_plan, rebuilt=rebuilt, tail=tail, tail_name=tail_name, imported=imported,
                   unit=suffix(book_language(project)))
     return user(Kind.RESUME_NOTE, text)
 

@@ -102,6 +102,8 @@ class MechanicalReview(Shape):
     """`kimi-writer review --mechanical-only --json`: the mechanical checks, chapter by chapter."""
 
     project: str
+    unit: Literal["words", "chars"] = Field("words", description="How each chapter's `words` counts: words, or "
+                                            "characters (字) for a book in Chinese, Japanese or Korean.")
     chapters: list[ChapterCheck]
 
 
