@@ -124,17 +124,21 @@ def test_a_full_disk_when_taking_the_lock_leaves_no_lock(tmp_path, server, run_c
     assert server.requests == []
 
 
+def started_book(server, run_cli, tmp_path, name: str, chapter: str, outline: str):
+    """A book whose first run stopped after three iterations: the project, its outline and chapter 1."""
+    server.add(Turn(reasoning="r", tool_calls=[tool_call("create_project", project_name=name)]),
+               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="outline.md", content=outline)]),
+               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="chapter_01.md", content=chapter)]))
+    assert run_cli("write", "x", "--max-iterations", "3").returncode == 3
+    return tmp_path / "projects" / name
+
+
 def test_a_revision_cut_short_while_saving_the_session_is_never_taken_for_the_authors_edit(tmp_path, server,
                                                                                            run_cli):
     from tests.conftest import user_message
 
-    chapter = "# Chapter 1: The Fog\n\nThe fog came up the river at dusk.\n"
-    server.add(Turn(reasoning="r", tool_calls=[tool_call("create_project", project_name="Cut")]),
-               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="outline.md",
-                                                         content="# Outline\n\n1. The Fog: a body.\n")]),
-               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="chapter_01.md", content=chapter)]))
-    assert run_cli("write", "x", "--max-iterations", "3").returncode == 3
-    root = tmp_path / "projects" / "Cut"
+    root = started_book(server, run_cli, tmp_path, "Cut", "# Chapter 1: The Fog\n\nThe fog came up the river at dusk.\n",
+                        "# Outline\n\n1. The Fog: a body.\n")
     assert (root / ".kimi_writer" / "session.json").stat().st_size > 4_000  # larger than the limit below
     server.add(scored(5), Turn(content="# Chapter 1: The Fog\n\nBetter.\n", usage=(2_000, 500)), scored(8))
     cut = run_cli("revise", str(root), "--chapters", "1", "--rounds", "1", preexec_fn=small_disk(3_000))
@@ -146,13 +150,9 @@ def test_a_revision_cut_short_while_saving_the_session_is_never_taken_for_the_au
 
 
 def test_a_full_disk_in_write_recover_exits_4_and_a_later_recover_goes_on(tmp_path, server, run_cli):
-    chapter = "# Chapter 1: The Fog\n\n" + "The fog came up the river at dusk. " * 40 + "\n"
-    server.add(Turn(reasoning="r", tool_calls=[tool_call("create_project", project_name="Full")]),
-               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="outline.md",
-                                                         content="# Outline\n\n1. The Fog: a body.\n2. The Docks.\n")]),
-               Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="chapter_01.md", content=chapter)]))
-    assert run_cli("write", "x", "--max-iterations", "3").returncode == 3
-    root = tmp_path / "projects" / "Full"
+    root = started_book(server, run_cli, tmp_path, "Full",
+                        "# Chapter 1: The Fog\n\n" + "The fog came up the river at dusk. " * 40 + "\n",
+                        "# Outline\n\n1. The Fog: a body.\n2. The Docks.\n")
     kept = {path: path.read_bytes() for path in (root / "chapter_01.md", root / ".kimi_writer" / "session.json")}
     assert kept[root / ".kimi_writer" / "session.json"].__len__() > 3_000  # larger than the limit below
     server.add(Turn(reasoning="r", tool_calls=[tool_call("write_file", filename="chapter_02.md",
