@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 from kimi_writer.core.tokens import count_text
-from tests.conftest import assert_clean_protocol, tool_results, user_message
+from tests.conftest import assert_clean_protocol, assistant_calls, tool_results, user_message
 from tests.import_fixtures import LIGHTHOUSE, make_docx
-from tests.scripted_server import ScriptedServer, Turn, tool_call
+from tests.scripted_server import ScriptedServer, ToolCall, Turn, tool_call
 from tests.test_review import SCORES, review_turn
 from tests.test_write_e2e import tool_turn
 from kimi_writer.loop.book_context import CONTEXT_TAIL_WORDS
@@ -178,3 +178,15 @@ def test_a_reading_without_the_call_is_asked_again_and_model_titles_are_made_saf
     assert "1. **The Lamp** — Mara climbs.\n" in outline
     assert "2. **The Wreck** — She said it" in outline  # no note from the model: its own first sentence
     assert "Not a chapter" not in outline
+
+
+def test_a_reading_nested_thousands_deep_is_a_malformed_call_asked_again(tmp_path, server, run_cli):
+    nested = '{"chapters": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    server.add(Turn(reasoning="r", tool_calls=[ToolCall("submit_reading", nested)]), reading(1, 2, 3))
+    path, _ = make_docx(tmp_path / "lighthouse.docx")
+    result = run_cli("import", str(path))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stdout + result.stderr
+    told = tool_results(server)
+    assert len(told) == 1 and "its arguments are not valid JSON" in next(iter(told.values()))
+    assert "Title 3" in (project_of(tmp_path) / "outline.md").read_text(encoding="utf-8")
+    assert assistant_calls(server)[next(iter(told))][1]["function"]["arguments"] == "{}"  # not sent back nested

@@ -9,10 +9,7 @@ is not reviewed (NotReviewed).
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-from pydantic import ValidationError
 
 from ..model.caller import Caller, FailsAs
 from ..guard.checks import check_project, flag_lines
@@ -20,7 +17,7 @@ from ..model.client import AssistantTurn
 from ..loop.book_context import story_bible
 from ..core.errors import UserError
 from ..book.ledger import ledger_for
-from ..core.messages import Kind, Message, system, tool_result, user
+from ..core.messages import Kind, Message, system, user
 from ..book.outline import OutlineEntry, chapter_number, chapter_target, load_outline
 from ..book.project import Project, count_words
 from ..core.prompts import render
@@ -28,7 +25,7 @@ from ..book.language import book_language
 from ..core.language import suffix, with_language
 from ..loop.tools import Tool, ToolResult
 from ..loop.writer import previous_chapter
-from ..core.text import parse_json
+from .forced_call import ForcedCall, asked_again, parse_call
 from .rubric import Review, ReviewArgs, make_review
 
 REVIEW_MAX_TOKENS = 8_000
@@ -89,50 +86,13 @@ def critic_messages(project: Project, filename: str, text: str, flags: list[str]
 # --- the model ----------------------------------------------------------------------------------
 
 
-class Quiet:
-    """A stream listener that shows nothing (the console prints each chapter's result)."""
-
-    def on_reasoning(self, text: str) -> None:
-        pass
-
-    def on_content(self, text: str) -> None:
-        pass
-
-    def on_tool_call(self, index: int, name: str, chars: int) -> None:
-        pass
-
-
-def parse_review(turn: AssistantTurn) -> tuple[ReviewArgs | None, str, list[str]]:
-    """(the review, "", []) or (None, the problem, its details) for a reply."""
-    call = next((c for c in turn.tool_calls if c.name == SUBMIT_REVIEW.name), None)
-    if call is None:
-        return None, "you did not call submit_review.", []
-    try:
-        raw = parse_json(call.arguments or "{}")
-    except json.JSONDecodeError as error:
-        return None, "its arguments are not valid JSON.", [str(error)]
-    try:
-        return ReviewArgs.model_validate(raw), "", []
-    except ValidationError as error:
-        return None, "some arguments are invalid.", [
-            f"`{'.'.join(map(str, e['loc'])) or 'arguments'}`: {e['msg']}" for e in error.errors()]
-
-
-def _retry_request(messages: list[Message], turn: AssistantTurn, problem: str, errors: list[str]) -> list[Message]:
-    """The request again, with the bad reply and what was wrong with it (as the call's tool result)."""
-    note = render("critic_retry.md.j2", problem=problem, errors=errors)
-    if not turn.tool_calls:
-        return [*messages, turn.to_message(), user(Kind.NUDGE, note)]
-    return [*messages, turn.to_message(), *(tool_result(call.id, note) for call in turn.tool_calls)]
-
-
 class Critic:
     """Reviews chapters with the critic model (through the one Caller: retries, usage, budgets)."""
 
     def __init__(self, caller: Caller, model: str, chapter_words: int | None = None, token_limit: int = 200_000):
         self.caller, self.model, self.chapter_words = caller, model, chapter_words
         self.token_limit = token_limit  # the critic model's context: no request goes over it
-        self.forced = True  # tool_choice names submit_review, until a server refuses that (Kimi with thinking)
+        self.asking = ForcedCall(caller, SUBMIT_REVIEW)
 
     def review(self, project: Project, filename: str, flags: list[str] | None = None) -> Review:
         """Review the chapter as it is on disk; NotReviewed after a second malformed review."""
@@ -148,28 +108,17 @@ class Critic:
         messages = critic_messages(project, filename, text, flags, self.chapter_words)
         for attempt in range(2):
             turn = self._call(messages)
-            args, problem, errors = parse_review(turn)
+            args, problem, errors = parse_call(turn, SUBMIT_REVIEW)
             if args is not None:
                 return make_review(filename, text, args, self.model)
-            messages = _retry_request(messages, turn, problem, errors)
+            messages = asked_again(messages, turn, render("critic_retry.md.j2", problem=problem, errors=errors))
         raise NotReviewed(f"the critic's review was malformed twice ({problem.rstrip('.')})")
 
     def _call(self, messages: list[Message]) -> AssistantTurn:
-        """One critic turn; a server that refuses a forced tool_choice is asked again with "auto"."""
+        """One critic turn, within the model's context and the run's budget."""
         size = self.caller.measure(messages)
         if size + REVIEW_MIN_TOKENS > self.token_limit:
             raise NotReviewed(f"its request would be about {size:,} tokens, which with room for the review is over "
                               f"the model's limit of {self.token_limit:,} (--token-limit)")
         self.caller.check_budget(size)
-        room = min(REVIEW_MAX_TOKENS, self.token_limit - size)
-        try:
-            return self._ask(messages, room)
-        except NotReviewed as error:
-            if not (self.forced and "tool_choice" in str(error)):
-                raise
-            self.forced = False
-            return self._ask(messages, room)
-
-    def _ask(self, messages: list[Message], room: int) -> AssistantTurn:
-        choice = {"type": "function", "function": {"name": SUBMIT_REVIEW.name}} if self.forced else "auto"
-        return self.caller.call(messages, [SUBMIT_REVIEW.schema()], Quiet(), room, tool_choice=choice)
+        return self.asking.turn(messages, min(REVIEW_MAX_TOKENS, self.token_limit - size))

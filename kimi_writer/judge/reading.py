@@ -6,24 +6,22 @@ session, which the book context reads), and continuity.md."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from ..book import ledger
 from ..book.outline import OUTLINE_FILE, chapter_number, without_part_label
 from ..book.project import Project
-from ..core.messages import Kind, Message, system, tool_result, user
+from ..core.messages import Kind, Message, system, user
 from ..core.prompts import render
 from ..core.tokens import count_text
 from ..loop.book_context import extractive_summary
 from ..loop.tools import Tool, ToolResult
 from ..model.caller import Caller
-from ..model.client import AssistantTurn
-from .critic import Quiet
+from .forced_call import ForcedCall, asked_again, parse_call
 from .rubric import NewFact
 
 READING_MAX_TOKENS = 8_000
@@ -116,47 +114,17 @@ def facts_messages(project: Project, title: str, batch: list[str], budget: int) 
     return [system(render("facts_system.md.j2")), user(Kind.TASK, request)]
 
 
-def parse_call(turn: AssistantTurn, tool: Tool) -> tuple[BaseModel | None, str, list[str]]:
-    """(the arguments, "", []) of the reply's call to `tool`, or (None, the problem, its details)."""
-    call = next((c for c in turn.tool_calls if c.name == tool.name), None)
-    if call is None:
-        return None, f"you did not call {tool.name}.", []
-    try:
-        return tool.args_model.model_validate(json.loads(call.arguments or "{}")), "", []
-    except json.JSONDecodeError as error:
-        return None, "its arguments are not valid JSON.", [str(error)]
-    except ValidationError as error:
-        return None, "some arguments are invalid.", [
-            f"`{'.'.join(map(str, e['loc'])) or 'arguments'}`: {e['msg']}" for e in error.errors()]
-
-
-def _again(messages: list[Message], turn: AssistantTurn, tool: Tool, problem: str, errors: list[str]) -> list[Message]:
-    note = render("reading_retry.md.j2", tool_name=tool.name, problem=problem, errors=errors)
-    if not turn.tool_calls:
-        return [*messages, turn.to_message(), user(Kind.NUDGE, note)]
-    return [*messages, turn.to_message(), *(tool_result(call.id, note) for call in turn.tool_calls)]
-
-
-def _turn(caller: Caller, messages: list[Message], tool: Tool) -> AssistantTurn:
-    """One forced call to `tool`; a server that refuses a named tool_choice is asked with "auto"."""
-    caller.check_budget(caller.measure(messages))
-    forced = {"type": "function", "function": {"name": tool.name}}
-    try:
-        return caller.call(messages, [tool.schema()], Quiet(), READING_MAX_TOKENS, tool_choice=forced)
-    except Exception as error:  # the caller's own failure kind (planner or critic)
-        if "tool_choice" not in str(error):
-            raise
-        return caller.call(messages, [tool.schema()], Quiet(), READING_MAX_TOKENS, tool_choice="auto")
-
-
 def ask(caller: Caller, messages: list[Message], tool: Tool) -> BaseModel:
     """The arguments of a well-formed call to `tool`; a malformed one is asked again once."""
+    asking = ForcedCall(caller, tool)
     for _ in range(2):
-        turn = _turn(caller, messages, tool)
+        caller.check_budget(caller.measure(messages))
+        turn = asking.turn(messages, READING_MAX_TOKENS)
         args, problem, errors = parse_call(turn, tool)
         if args is not None:
             return args
-        messages = _again(messages, turn, tool, problem, errors)
+        messages = asked_again(messages, turn, render("reading_retry.md.j2", tool_name=tool.name, problem=problem,
+                                                      errors=errors))
     raise ReadingFailed(f"the model's {tool.name} was malformed twice ({problem.rstrip('.')})")
 
 

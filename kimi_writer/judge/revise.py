@@ -12,7 +12,8 @@ from ..model.caller import Caller
 from ..guard.checks import check_chapter, flag_lines
 from ..guard.language import checked_as
 from ..loop.book_context import story_bible
-from .critic import Critic, NotReviewed, Quiet, outline_entry
+from .critic import Critic, NotReviewed, outline_entry
+from .forced_call import Quiet
 from .rubric import Review
 from ..core.errors import BudgetExceeded
 from ..core.messages import Kind, Message, system, user
