@@ -1,7 +1,8 @@
 """The studio in a real headless browser (Debian's chromium and chromedriver, driven by Selenium):
 a new book live, Stop and Continue, outline saves and a conflict, review, revise with a note,
 restore, the EPUB download, and a hostile chapter that runs nothing. It also takes docs/studio.png.
-The runs are tests/fake_cli.py, which keeps the events contract (see tests/test_studio_runs.py)."""
+The runs are tests/fake_cli.py, which keeps the events contract (see tests/test_studio_runs.py), but for
+the last test: the installed `kimi-writer studio` and its real `write` against the scripted model."""
 
 from __future__ import annotations
 
@@ -163,3 +164,40 @@ def test_the_screenshot_for_the_readme(studio, browser):
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '[data-test="chapter"]'), WAIT)
     browser.save_screenshot(str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_the_installed_studio_writes_a_book_with_the_real_cli_live_in_the_browser(tmp_path, browser, server):
+    """`kimi-writer studio` as a user starts it (the installed CLI, its runs the real `write`), against the
+    scripted model: a new book is started from the page, followed live, and read there when it ends."""
+    import re
+    import signal
+    import subprocess
+
+    from tests.conftest import CLI, TEST_KEY, clean_env
+    from tests.scripted_server import Turn, tool_call
+
+    chapter = "# Chapter 1: The Lamp\n\nThe keeper lit the lamp at dusk and waited for the ship.\n"
+    server.add(Turn(reasoning="plan", tool_calls=[tool_call("create_project", project_name="Lamp")]),
+               Turn(reasoning="outline", tool_calls=[tool_call("write_file", filename="outline.md",
+                                                               content="# Lamp\n\n1. The Lamp: the keeper waits.\n")]),
+               Turn(reasoning="write", tool_calls=[tool_call("write_file", filename="chapter_01.md", content=chapter)]),
+               Turn(content="The book is done."))
+    env = clean_env(tmp_path, KIMI_WRITER_API_KEY=TEST_KEY, KIMI_WRITER_BASE_URL=server.base_url)
+    studio = subprocess.Popen([str(CLI), "studio", "--no-browser", "--port", "0"], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = re.search(r"Studio: (http://127\.0\.0\.1:\d+/\?token=\S+)", studio.stdout.readline()).group(1)
+        browser.get(url)
+        browser.find_element(By.NAME, "prompt").send_keys("A lighthouse story in one chapter")
+        hook(browser, "start").click()
+        assert finished(browser) == "ended (exit 0)"
+        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '.written [data-test="chapter"]'), WAIT)
+        assert "write_file" in hook(browser, "run-log").text
+        browser.save_screenshot(str(SCREENSHOT.with_name("studio-real-run.png")))
+        assert (tmp_path / "projects" / "Lamp" / "chapter_01.md").read_text(encoding="utf-8") == chapter
+        browser.get(url.split("?")[0] + "books/Lamp/chapters/chapter_01.md")
+        assert "The keeper lit the lamp at dusk" in text_of(browser, ".manuscript")
+    finally:
+        studio.send_signal(signal.SIGINT)
+        out, _ = studio.communicate(timeout=30)
+    assert studio.returncode == 0 and "Studio stopped." in out
