@@ -13,7 +13,7 @@ from typer.core import TyperCommand
 
 from . import __version__
 from .core.errors import ExitCode, UserError
-from .setting_errors import describe, env_names, explain, flag_name
+from .setting_errors import describe, env_names, explain, flag_name, option_error
 from .settings import Settings
 
 CommandFunction = TypeVar("CommandFunction", bound=Callable[..., None])
@@ -137,6 +137,8 @@ def flag_value_error(field: str, raw: str) -> str | None:
 def _sentence(error: typer.BadParameter, args: list[str]) -> str | None:
     param = error.param
     field = getattr(param, "name", None)
+    if param is not None and field not in Settings.model_fields and isinstance(error.__cause__, ValidationError):
+        return option_error(param.opts[0], error.__cause__.errors()[0])  # a command's own --rounds, --port
     if field not in Settings.model_fields or param is None:
         return None
     raw = _raw_value(args, list(param.opts))

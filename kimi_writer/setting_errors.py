@@ -124,6 +124,12 @@ def describe(error: dict, flags: set[str]) -> str:
     return f"{name} {_requirement(error)}{got}"
 
 
+def option_error(option: str, error: dict) -> str:
+    """A command's own option (not a setting) refused by its type, as the settings' sentences read:
+    "--rounds must be at least 1 (got 0)"."""
+    return f"{option} {_requirement(error)} (got {_shown(error['input'])})"
+
+
 def explain(error: ValidationError | SettingsError, flags: set[str]) -> str:
     """The first problem of a failed Settings(), as one sentence."""
     if isinstance(error, SettingsError):

@@ -38,3 +38,15 @@ def test_a_setting_added_to_a_table_is_a_flag_that_reaches_the_settings():
     refused = runner.invoke(extra, ["sample", "--temperature", "warm"])
     assert refused.exit_code == 2 and 'Error: --temperature must be a number (got "warm")' in refused.output
     assert runner.invoke(extra, ["sample", "--show-reasoning"]).exit_code == 0 and len(seen) == 2
+
+
+def test_a_commands_own_option_out_of_range_is_one_sentence_like_a_settings(tmp_path):
+    from tests.sample_book import run_offline
+
+    cases = {("revise", "X", "--rounds", "0"): "Error: --rounds must be at least 1 (got 0)\n",
+             ("revise", "X", "--below", "eleven"): 'Error: --below must be a number (got "eleven")\n',
+             ("studio", "--port", "abc"): 'Error: --port must be a whole number (got "abc")\n',
+             ("studio", "--port", "70000"): "Error: --port must be at most 65,535 (got 70000)\n"}
+    for args, sentence in cases.items():
+        result = run_offline(tmp_path, *args)
+        assert (result.returncode, result.stderr) == (2, sentence), args
