@@ -66,3 +66,41 @@ def test_the_commands_that_call_no_model_start_without_loading_the_model_client(
     refused = subprocess.run([str(CLI), "review", "Book"], cwd=tmp_path, env=env, capture_output=True, text=True,
                              timeout=120)
     assert "model client was loaded" in refused.stderr  # the blocker works: the critic does need it
+
+
+EDGES = """# Chapter 9: The *Fog* Returns
+
+"Well?" Hale said. He said the fog came up the river, and the fog came up the river again.
+The fog came up
+the river at dusk — the fog came up the river; the *fog came up the* river.
+’Twas the fog’s own hour, said Mara: the fog’s own hour, the fog’s own hour.
+
+* * *
+
+1,200 men and 1,200 horses crossed the bridge at noon; snake_case words_here crossed the bridge.
+Dr. Hale crossed the bridge. The Bridge at Noon. the bridge at noon.
+
+Marsh lanterns drifted
+
+silently over black water
+"""
+
+
+def test_the_index_finds_the_same_distinctive_phrases_as_the_chapter_check():
+    """The index's fast reading (one regex) against the tokens the chapter check uses, on hard cases
+    and on every tenth text of the corpus when it is there."""
+    from kimi_writer.guard.detect import _distinctive, ngrams, tokens
+    from kimi_writer.guard.ngram_index import _JOIN, _phrases
+    from kimi_writer.guard.sentences import split_sentences
+    from tests.corpus import corpus_dir
+
+    root = corpus_dir()
+    texts = [EDGES, chapter(random.Random(3), 1, 800)]
+    if root is not None:
+        texts += [path.read_text(encoding="utf-8", errors="replace") for path in sorted(root.rglob("*"))[::10]
+                  if path.suffix in (".md", ".txt") and "zh" not in path.relative_to(root).parts]
+    for text in texts:
+        found = tokens(split_sentences(text))
+        assert _phrases(text) == {_JOIN.join(gram) for gram in _distinctive(found, ngrams(found))}
+    assert _JOIN.join(("the", "fog", "came", "up")) in _phrases(EDGES)
+    assert _JOIN.join(("lanterns", "drifted", "silently", "over")) not in _phrases(EDGES)  # a paragraph between
