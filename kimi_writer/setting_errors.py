@@ -124,9 +124,11 @@ def describe(error: dict, flags: set[str]) -> str:
     return f"{name} {_requirement(error)}{got}"
 
 
-def option_error(option: str, error: dict) -> str:
-    """A command's own option (not a setting) refused by its type, as the settings' sentences read:
-    "--rounds must be at least 1 (got 0)"."""
+def option_error(option: str, error: dict) -> str | None:
+    """A command's own option (not a setting) refused as a number, as the settings' sentences read:
+    "--rounds must be at least 1 (got 0)"; None for any other refusal (typer's sentence stands)."""
+    if error["type"] not in (*BOUNDS, *WHOLE_NUMBER, *NUMBER):
+        return None
     return f"{option} {_requirement(error)} (got {_shown(error['input'])})"
 
 
