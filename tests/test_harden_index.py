@@ -104,3 +104,17 @@ def test_the_index_finds_the_same_distinctive_phrases_as_the_chapter_check():
         assert _phrases(text) == {_JOIN.join(gram) for gram in _distinctive(found, ngrams(found))}
     assert _JOIN.join(("the", "fog", "came", "up")) in _phrases(EDGES)
     assert _JOIN.join(("lanterns", "drifted", "silently", "over")) not in _phrases(EDGES)  # a paragraph between
+
+
+def test_the_critic_of_one_chapter_gets_its_flags_through_the_index_not_a_whole_book_check(tmp_path, server, run_cli):
+    from tests.test_review import review_turn
+
+    project = long_book(tmp_path / "projects" / "Book", 12, 800)
+    server.add(review_turn())
+    result = run_cli("review", "Book", "--chapters", "3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(list((project.state_dir / "ngrams").glob("*.txt"))) == 11  # the other chapters, indexed
+    request = server.requests[0]["messages"][1]["content"]
+    lines = run_cli("review", "Book", "--chapters", "3", "--mechanical-only").stdout.splitlines()
+    recurring = [line.split(": warning: ", 1)[1] for line in lines if "recurs in" in line]
+    assert recurring and all(line in " ".join(request.split()) for line in recurring)

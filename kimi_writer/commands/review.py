@@ -136,7 +136,7 @@ def _review(settings: Settings, key: str, book: Project, names: list[str], displ
 
     usage = UsageTotals()
     critic = make_critic(settings, key, ChapterUsage(usage))  # counted under a lock: chapters may run at once
-    flags = mechanical_flags(book, settings.chapter_words)
+    flags = mechanical_flags(book, settings.chapter_words, names)
     done, interrupt = run_all_or_stop(names, lambda name: review_one(critic, book, name, flags.get(name, []), force),
                                       settings.parallel)
     if interrupt is not None:

@@ -18,8 +18,8 @@ from ..book.outline import chapter_target
 from ..book.language import book_language
 from ..book.project import Project, count_words
 from . import zh
-from .detect import (Finding, _Token, banned, length, ngrams, recurring_phrases, repeated_openers, repeated_phrases,
-                     stock_phrases, tokens, uniformity)
+from .detect import (RECURRING_CHAPTERS, Finding, _Token, banned, length, ngrams, phrase_chapters, recurring_in,
+                     repeated_openers, repeated_phrases, stock_phrases, tokens, uniformity)
 from .language import CHINESE, ENGLISH, Language, checked_as
 from .sentences import Sentence, sentence_stats, split_sentences
 from .slop import Habits, SlopParts, contrast_hits, over_used_hits, slop_parts
@@ -136,10 +136,15 @@ def check_book(chapters: list[tuple[str, str, int | None]], phrases: list[str], 
     stock phrases and the project's own; `own`: the project's own (errors), by default those of
     `phrases` that are not built in; `language`: the book's (by default, each chapter's text tells)."""
     errors = frozenset(own if own is not None else set(phrases) - set(builtin_phrases()))
-    found = [_detect(name, text, phrases, target, language or text_language(text), errors)
-             for name, text, target in chapters]
-    recurring = recurring_phrases([(raw.report.name, raw.tokens, raw.grams) for raw in found])
-    return [_verdict(raw, recurring[raw.report.name], sensitive, len(found)) for raw in found]
+    languages = [language or text_language(text) for _, text, _ in chapters]
+    chapters_of = phrase_chapters([(name, text) for (name, text, _), checked in zip(chapters, languages)
+                                   if checked != CHINESE and len(chapters) >= RECURRING_CHAPTERS])  # else none recur
+    return [_checked(_detect(name, text, phrases, target, checked, errors), chapters_of, sensitive, len(chapters))
+            for (name, text, target), checked in zip(chapters, languages)]  # one chapter's tokens at a time
+
+
+def _checked(raw: _Raw, chapters_of: dict, sensitive: bool, chapters: int) -> ChapterChecks:
+    return _verdict(raw, recurring_in(raw.tokens, raw.grams, chapters_of, raw.report.name), sensitive, chapters)
 
 
 def check_chapter(name: str, text: str, phrases: list[str], target: int | None = None, sensitive: bool = False,

@@ -5,7 +5,6 @@ for a chapter whose text changed."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ..book.edits import content_hash
@@ -14,41 +13,16 @@ from ..book.manuscript import reading_order
 from ..book.outline import chapter_target
 from ..book.project import Project, atomic_write_text
 from .checks import ChapterChecks, _detect, _verdict
-from .detect import _FUNCTION_WORDS as FUNCTION_WORDS, _SPEECH_VERBS as SPEECH_VERBS
-from .detect import PHRASE_WORDS, _distinctive, _recurring_in
+from .detect import _distinctive, _recurring_in, distinctive_grams
 from .language import checked_as
-from .sentences import _BLANK_LINES, _WORD, prose_text
 from .style import banned_phrases, project_phrases
 
 INDEX = "ngrams"
 _JOIN = "\x1f"  # between the words of a phrase (never in a word)
 
 
-# A word (as a group), or a paragraph break or punctuation mark (no group: ''). A phrase is a run of
-# PHRASE_WORDS words with only space or emphasis between them, so a run holding '' is none.
-_PIECE = re.compile(f"({_WORD.pattern})|{_BLANK_LINES.pattern}|[^\\w\\s*]")
-
-
 def _phrases(text: str) -> set[str]:
-    """The chapter's distinctive phrases, as `_distinctive(tokens(split_sentences(text)))` finds them
-    (tests/test_harden_index.py checks that on the corpus), with one regex over the prose and no
-    token objects: several times faster, which is what building the index of a long book costs."""
-    written = _PIECE.findall(prose_text(text))
-    words = [piece.lower().replace("’", "'") for piece in written]
-    grams = list(zip(*(words[shift:] for shift in range(PHRASE_WORDS))))
-    first = dict(zip(reversed(grams), range(len(grams) - 1, -1, -1)))  # each phrase's first start
-    counts = _counts_at(words, written)
-    return {_JOIN.join(gram) for gram, start in first.items() if counts[start] and "" not in gram}
-
-
-def _counts_at(words: list[str], written: list[str]) -> list[bool]:
-    """For each start, whether the phrase there is countable (`detect._countable`, lower case)."""
-    content = [word not in FUNCTION_WORDS and not word.isdigit() and not shown[:1].isupper()
-               for word, shown in zip(words, written)]
-    speech = [word in SPEECH_VERBS for word in words]
-    runs = zip(map(sum, zip(*(content[shift:] for shift in range(PHRASE_WORDS)))),
-               map(any, zip(*(speech[shift:] for shift in range(PHRASE_WORDS)))))
-    return [total >= 2 and not spoken for total, spoken in runs]
+    return {_JOIN.join(gram) for gram in distinctive_grams(text)}
 
 
 def _entry(project: Project, text: str) -> Path:

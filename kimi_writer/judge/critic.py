@@ -13,6 +13,7 @@ from typing import Any
 
 from ..model.caller import Caller, FailsAs
 from ..guard.checks import check_project, flag_lines
+from ..guard.ngram_index import check_chosen
 from ..model.client import AssistantTurn
 from ..loop.book_context import story_bible
 from ..core.errors import UserError
@@ -58,10 +59,12 @@ def outline_entry(project: Project, filename: str) -> tuple[OutlineEntry | None,
     return entries.get(number), entries.get(number + 1)
 
 
-def mechanical_flags(project: Project, chapter_words: int | None = None) -> dict[str, list[str]]:
-    """Lint's warning lines of each chapter (the mechanical checks), by file; {} with no chapters."""
+def mechanical_flags(project: Project, chapter_words: int | None = None,
+                     names: list[str] | None = None) -> dict[str, list[str]]:
+    """Lint's warning lines of each chapter (the mechanical checks), by file; {} with no chapters. With
+    `names`, of those chapters only (the rest of the book through the n-gram index: the same lines)."""
     try:
-        checked = check_project(project, chapter_words)
+        checked = check_project(project, chapter_words) if names is None else check_chosen(project, names, chapter_words)
     except UserError:
         return {}
     return {report.name: flag_lines(report) for report in checked}
@@ -100,7 +103,7 @@ class Critic:
         if text is None:
             raise NotReviewed(f"{filename} does not exist")
         if flags is None:
-            flags = mechanical_flags(project, self.chapter_words).get(filename, [])
+            flags = mechanical_flags(project, self.chapter_words, [filename]).get(filename, [])  # through the index
         return self.review_text(project, filename, text, flags)
 
     def review_text(self, project: Project, filename: str, text: str, flags: list[str]) -> Review:
