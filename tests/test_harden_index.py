@@ -118,3 +118,15 @@ def test_the_critic_of_one_chapter_gets_its_flags_through_the_index_not_a_whole_
     lines = run_cli("review", "Book", "--chapters", "3", "--mechanical-only").stdout.splitlines()
     recurring = [line.split(": warning: ", 1)[1] for line in lines if "recurs in" in line]
     assert recurring and all(line in " ".join(request.split()) for line in recurring)
+
+
+def test_the_index_keeps_only_the_entries_of_the_chapters_as_they_are(tmp_path):
+    project = long_book(tmp_path / "Book", 6, 400)
+    check_chosen(project, ["chapter_001.md"])
+    index = project.state_dir / "ngrams"
+    before = {path.name for path in index.glob("*.txt")}
+    (project.root / "chapter_004.md").write_text("# Chapter 4\n\nThe bell rang twice over the harbour wall.\n",
+                                                 encoding="utf-8")
+    check_chosen(project, ["chapter_001.md"])
+    after = {path.name for path in index.glob("*.txt")}
+    assert len(before) == len(after) == 5 and len(before - after) == 1  # chapter 4's old text is gone

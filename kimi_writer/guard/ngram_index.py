@@ -55,11 +55,34 @@ def check_chosen(project: Project, names: list[str], chapter_words: int | None =
     found = [_detect(name, text, phrases, chapter_target(project, name, chapter_words), language, own)
              for name, text in book if name in chosen]
     mine = {raw.report.name: _distinctive(raw.tokens, raw.grams) for raw in found}
+    chapters_of = _chapters_of(project, book, mine)
+    return [_verdict(raw, _recurring_in(raw.tokens, mine[raw.report.name], chapters_of, raw.report.name), False,
+                     len(book)) for raw in found]
+
+
+def _chapters_of(project: Project, book: list[tuple[str, str]], mine: dict[str, dict]) -> dict:
+    """Each distinctive phrase of the chosen chapters (`mine`), with the chapters of the book it is in;
+    the index keeps only the entries of the chapters as they are now."""
     joined = {_JOIN.join(gram): gram for grams in mine.values() for gram in grams}
     chapters_of: dict[tuple[str, ...], list[str]] = {gram: [] for gram in joined.values()}
+    if not joined:  # nothing to look for (a Chinese book: no recurring phrases)
+        return chapters_of
     for name, text in book:
         keys = {_JOIN.join(gram) for gram in mine[name]} if name in mine else indexed_phrases(project, text)
         for key in joined.keys() & keys:
             chapters_of[joined[key]].append(name)
-    return [_verdict(raw, _recurring_in(raw.tokens, mine[raw.report.name], chapters_of, raw.report.name), False,
-                     len(book)) for raw in found]
+    _prune(project, {_entry(project, text).name for name, text in book if name not in mine})
+    return chapters_of
+
+
+def _prune(project: Project, current: set[str]) -> None:
+    """Remove the index entries of texts no chapter has any more (a chapter rewritten, or gone)."""
+    folder = project.state_dir / INDEX
+    if folder.is_symlink() or not project.contains(folder):
+        return  # never through a link
+    try:
+        stale = [entry for entry in folder.iterdir() if entry.name not in current and entry.suffix == ".txt"]
+        for entry in stale:
+            entry.unlink()
+    except OSError:  # no index yet, or a read-only folder
+        pass
