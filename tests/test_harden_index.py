@@ -130,3 +130,5 @@ def test_the_index_keeps_only_the_entries_of_the_chapters_as_they_are(tmp_path):
     check_chosen(project, ["chapter_001.md"])
     after = {path.name for path in index.glob("*.txt")}
     assert len(before) == len(after) == 5 and len(before - after) == 1  # chapter 4's old text is gone
+    check_chosen(project, [f"chapter_{n:03d}.md" for n in range(1, 7)])  # the whole book chosen: nothing read
+    assert {path.name for path in index.glob("*.txt")} == after  # nor removed

@@ -71,7 +71,7 @@ def _chapters_of(project: Project, book: list[tuple[str, str]], mine: dict[str, 
         keys = {_JOIN.join(gram) for gram in mine[name]} if name in mine else indexed_phrases(project, text)
         for key in joined.keys() & keys:
             chapters_of[joined[key]].append(name)
-    _prune(project, {_entry(project, text).name for name, text in book if name not in mine})
+    _prune(project, {_entry(project, text).name for _, text in book})  # the chosen chapters' entries stay too
     return chapters_of
 
 
