@@ -256,8 +256,11 @@ def phrase_chapters(chapters: list[tuple[str, str]]) -> dict[tuple[str, ...], li
 
 
 def recurring_in(words: list[_Token], grams: dict, chapters_of: dict, name: str) -> list[Finding]:
-    """The chapter's recurring phrases (`_recurring_in`), from its tokens and their ngrams."""
-    return _recurring_in(words, _distinctive(words, grams), chapters_of, name)
+    """The chapter's recurring phrases (`_recurring_in`), from its tokens and their ngrams: those that
+    `chapters_of` lists for this chapter (so distinctive here) and for enough others."""
+    shared = {gram: starts for gram, starts in grams.items()
+              if len(chapters_of.get(gram, ())) >= RECURRING_CHAPTERS and name in chapters_of[gram]}
+    return _recurring_in(words, shared, chapters_of, name)
 
 
 # --- the other checks ---------------------------------------------------------------------------
