@@ -62,6 +62,18 @@ def test_a_huge_chapter_range_is_refused_before_it_is_expanded(tmp_path, run_cli
     assert result.stderr.strip() == "Error: the outline has no chapters 4 to 10000000; see kimi-writer status."
 
 
+def test_a_book_without_an_outline_chooses_chapters_by_their_files_numbers(tmp_path, run_cli):
+    root = tmp_path / "projects" / "Loose"
+    root.mkdir(parents=True)
+    for number in (1, 2, 7):
+        (root / f"chapter_{number:02d}.md").write_text(f"# Chapter {number}\n\nThe fog, again.\n", encoding="utf-8")
+    chosen = run_cli("review", "Loose", "--chapters", "2,7", "--mechanical-only", "--json")
+    assert chosen.returncode == 0, chosen.stderr
+    assert [c["file"] for c in __import__("json").loads(chosen.stdout)["chapters"]] == ["chapter_02.md", "chapter_07.md"]
+    refused = run_cli("review", "Loose", "--chapters", "3", "--mechanical-only")
+    assert (refused.returncode, refused.stderr) == (2, "Error: the book has no chapter 3; see kimi-writer status.\n")
+
+
 def test_export_md_never_replaces_a_file_it_did_not_write_without_force(tmp_path, run_cli):
     root = write_sample_book(tmp_path / "projects")
     target = root / "Fog_Over_London.md"

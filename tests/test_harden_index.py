@@ -132,3 +132,18 @@ def test_the_index_keeps_only_the_entries_of_the_chapters_as_they_are(tmp_path):
     assert len(before) == len(after) == 5 and len(before - after) == 1  # chapter 4's old text is gone
     check_chosen(project, [f"chapter_{n:03d}.md" for n in range(1, 7)])  # the whole book chosen: nothing read
     assert {path.name for path in index.glob("*.txt")} == after  # nor removed
+
+
+def test_a_chapter_written_by_the_planner_is_indexed_as_it_is_written(tmp_path, server, run_cli):
+    from tests.scripted_server import Turn, tool_call
+
+    texts = [chapter(random.Random(n), n, 300) for n in (1, 2, 3)]
+    server.add(Turn(reasoning="r", tool_calls=[tool_call("create_project", project_name="Written")]),
+               *[Turn(reasoning="r", tool_calls=[tool_call("write_file", filename=f"chapter_{n:02d}.md", content=text)])
+                 for n, text in enumerate(texts, 1)])
+    assert run_cli("write", "x", "--max-iterations", "4").returncode == 3
+    index = tmp_path / "projects" / "Written" / ".kimi_writer" / "ngrams"
+    entries = {path.name: path.stat().st_mtime_ns for path in index.glob("*.txt")}
+    assert len(entries) == 3
+    assert run_cli("review", "Written", "--mechanical-only", "--chapters", "2").returncode == 0
+    assert {path.name: path.stat().st_mtime_ns for path in index.glob("*.txt")} == entries  # read, not built again

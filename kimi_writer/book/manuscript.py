@@ -168,30 +168,40 @@ def parse_chapters(spec: str | None, entries: list[OutlineEntry]) -> list[Outlin
     """'3-8', '2,5,7' or '4' -> those outline entries (chapters or stories); None -> every entry."""
     if spec is None:
         return entries
-    noun = "story" if any(entry.kind == "story" for entry in entries) else "chapter"
-    highest = max((entry.number for entry in entries), default=0)
-    numbers: set[int] = set()
+    numbers = chapter_numbers(spec, {entry.number for entry in entries}, _noun(entries))
+    return [entry for entry in entries if entry.number in numbers]
+
+
+def _noun(entries: list[OutlineEntry]) -> str:
+    return "story" if any(entry.kind == "story" for entry in entries) else "chapter"
+
+
+def chapter_numbers(spec: str, known: set[int], noun: str = "chapter", where: str = "the outline") -> set[int]:
+    """The numbers '3-8', '2,5,7' or '4' names, each one of `known`; else UserError naming `where`."""
+    highest, numbers = max(known, default=0), set()
     for part in spec.split(","):
         match = re.fullmatch(r"\s*(\d{1,9})\s*(?:-\s*(\d{1,9})\s*)?", part)
         if not match:
             raise UserError(f"--chapters {spec!r} is not a list of chapters; write it like 3-8 or 2,5,7.")
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
         if last > highest:  # checked before the range is expanded: 1-10000000 is refused, not allocated
-            raise UserError(f"the outline has no {_numbered(noun, max(first, highest + 1), last)}; "
+            raise UserError(f"{where} has no {_numbered(noun, max(first, highest + 1), last)}; "
                             "see kimi-writer status.")
         numbers.update(range(first, last + 1))
-    chosen = [entry for entry in entries if entry.number in numbers]
-    missing = sorted(numbers - {entry.number for entry in chosen})
+    missing = sorted(numbers - known)
     if missing:
-        raise UserError(f"the outline has no {noun} {', '.join(map(str, missing))}; see kimi-writer status.")
-    return chosen
+        raise UserError(f"{where} has no {noun} {', '.join(map(str, missing))}; see kimi-writer status.")
+    return numbers
 
 
 def chosen_chapters(project: Project, spec: str | None) -> list[str]:
-    """The chapter files `--chapters` names (all of them without it), in book order."""
+    """The chapter files `--chapters` names (all of them without it), in book order: by the outline's
+    numbers, or by the files' own (chapter_07.md) where the outline has no entry, or there is none."""
     files = chapter_files(project)
     if spec is not None:
-        numbers = {entry.number for entry in parse_chapters(spec, load_outline(project))}
+        entries = load_outline(project)
+        known = {entry.number for entry in entries} | {number for number, _ in files if number is not None}
+        numbers = chapter_numbers(spec, known, _noun(entries), "the outline" if entries else "the book")
         files = [(number, info) for number, info in files if number in numbers]
     if not files:
         raise UserError(f"{project.name} has no chapter files to review" + (f" among --chapters {spec}" if spec else "")

@@ -1,4 +1,5 @@
 """What a write result tells the model about the chapter it just wrote: only what lint would show.
+(The chapter's entry in the n-gram index is saved here too, while its text is at hand.)
 
 The phrases of the text just sent that the calibrated verdicts keep (the project's own always, the
 built-in ones when the chapter is over their rate), the chapter's other findings (its length aside:
@@ -13,7 +14,8 @@ from ..book.language import book_language
 from ..book.outline import is_chapter_file
 from ..book.project import Project
 from .checks import check_chapter
-from .language import checked_as
+from .language import CHINESE, checked_as
+from .ngram_index import indexed_phrases
 from .style import Hit, banned_phrases, find_hits, project_phrases
 from .verdicts import SLOP_INDEX_WARNING, SLOP_MIN_WORDS
 
@@ -39,6 +41,8 @@ def write_feedback(project: Project, name: str, sent: str, chapter_text: str) ->
         return Feedback(hits=find_hits(sent, own))
     language = checked_as(book_language(project))
     report = check_chapter(name, chapter_text, banned_phrases(project), own=own, language=language)
+    if language != CHINESE:
+        indexed_phrases(project, chapter_text)  # its n-gram index entry now: a later review of one chapter reads it
     kept = {f.quote for f in report.findings if f.kind in ("stock_phrase", "banned_phrase")}
     findings = [f"line {f.line}: {f.message}" if f.line else f.message
                 for f in report.findings if f.kind not in _OWN_LINES]
