@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import random
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.lint_speed import chapter  # noqa: E402
+from bench.lint_speed import write_long_book  # noqa: E402
 from kimi_writer.book.ledger import SECTIONS, ledger_for  # noqa: E402
 from kimi_writer.book.manuscript import Chapter, Manuscript  # noqa: E402
 from kimi_writer.book.project import Project  # noqa: E402
@@ -56,13 +55,7 @@ def ledger_row(folder: Path) -> tuple[str, str]:
 
 
 def mechanical_row(folder: Path, chapters: int, words: int) -> tuple[str, str]:
-    root = folder / "projects" / "Big_Book"
-    root.mkdir(parents=True)
-    rng = random.Random(28)
-    outline = "\n".join(f"{n}. Part {n}: the story goes on." for n in range(1, chapters + 1))
-    (root / "outline.md").write_text(f"# Big Book\n\n{outline}\n", encoding="utf-8")
-    for number in range(1, chapters + 1):
-        (root / f"chapter_{number:03d}.md").write_text(chapter(rng, number, words), encoding="utf-8")
+    root = write_long_book(folder / "projects" / "Big_Book", chapters, words, "Big Book")
     command = [str(CLI), "review", str(root), "--mechanical-only", "--chapters", str(chapters // 2)]
     cold, cold_mb = timed_run(command, folder)  # builds the n-gram index of the other chapters
     warm, warm_mb = timed_run(command, folder)

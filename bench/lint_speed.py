@@ -41,6 +41,17 @@ def chapter(rng: random.Random, number: int, words: int) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def write_long_book(root: Path, chapters: int, words: int, title: str = "Book") -> Path:
+    """A project folder of `chapters` chapters of about `words` words each, with an outline (seed 28)."""
+    root.mkdir(parents=True)
+    rng = random.Random(28)
+    outline = "\n".join(f"{n}. Part {n}: the story goes on." for n in range(1, chapters + 1))
+    (root / "outline.md").write_text(f"# {title}\n\n{outline}\n", encoding="utf-8")
+    for number in range(1, chapters + 1):
+        (root / f"chapter_{number:03d}.md").write_text(chapter(rng, number, words), encoding="utf-8")
+    return root
+
+
 def write_book(root: Path, chapters: int, words: int) -> list[tuple[str, str, int | None]]:
     """The book on disk (an outline with targets, chapter_NN.md), and its chapters for check_book."""
     rng = random.Random(2026)

@@ -7,7 +7,7 @@ import random
 import subprocess
 import time
 
-from bench.lint_speed import chapter
+from bench.lint_speed import chapter, write_long_book
 from kimi_writer.book.project import Project
 from kimi_writer.guard.checks import check_project
 from kimi_writer.guard.ngram_index import check_chosen
@@ -15,13 +15,7 @@ from tests.conftest import CLI, clean_env
 
 
 def long_book(root, chapters: int, words: int) -> Project:
-    root.mkdir(parents=True)
-    rng = random.Random(28)
-    outline = "\n".join(f"{n}. Part {n}: the story goes on." for n in range(1, chapters + 1))
-    (root / "outline.md").write_text(f"# Book\n\n{outline}\n", encoding="utf-8")
-    for number in range(1, chapters + 1):
-        (root / f"chapter_{number:03d}.md").write_text(chapter(rng, number, words), encoding="utf-8")
-    return Project(root)
+    return Project(write_long_book(root, chapters, words))
 
 
 def test_the_chosen_chapters_have_the_findings_of_the_whole_books_check(tmp_path):
